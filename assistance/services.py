@@ -1,0 +1,238 @@
+"""Writes to regions, programs, staff and role assignments. Each one is audited in its transaction."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from assistance.errors import ApplicationError, PermissionRefused, from_validation_error
+from assistance.models import PATH_SEPARATOR, Program, RecognisedIllness, Region, RoleAssignment, Staff
+from assistance.roles import LEVEL_DEPTH, ROLE_LEVELS, RegionLevel, Role, capabilities_for, roles_incompatible
+from assistance.scoping import active_assignments, in_scope
+from audit.services import audit_record, model_snapshot
+
+
+def system_actor() -> Staff:
+    """Return the named account automated jobs act as (created on first use; it cannot log in)."""
+    staff, _ = Staff.objects.get_or_create(
+        username=settings.SYSTEM_ACTOR_USERNAME,
+        defaults={"display_name": "系统", "is_system": True, "is_active": False, "password": "!"},
+    )
+    return staff
+
+
+def full_clean_or_raise(instance, *, exclude: list[str] | None = None) -> None:
+    """Run model validation (fields and constraints) and raise ApplicationError with field messages."""
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as error:
+        raise from_validation_error(error) from None
+
+
+# --- permissions -------------------------------------------------------------------------------------
+
+
+def can_administer_region(actor: Staff, region: Region) -> bool:
+    """A superuser administers everything; a county administrator their county's subtree."""
+    if actor.is_superuser or getattr(actor, "is_system", False):
+        return True
+    return any(
+        a.role == Role.COUNTY_ADMIN and region.path.startswith(a.region.path) for a in active_assignments(actor)
+    )
+
+
+def _require_admin_of(actor: Staff, region: Region) -> None:
+    if not can_administer_region(actor, region):
+        raise PermissionRefused("只有本县（市、区）的管理员可以管理该区划的人员和区划")
+
+
+# --- regions -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def region_create(
+    *, actor: Staff, code: str, name: str, level: str, parent: Region | None, is_urban: bool = False
+) -> Region:
+    """Create a region below ``parent`` (None only for a province) and set its materialised path."""
+    if parent is None:
+        if not actor.is_superuser and not getattr(actor, "is_system", False):
+            raise PermissionRefused("只有系统管理员可以新建省级区划")
+        path = f"{PATH_SEPARATOR}{code}{PATH_SEPARATOR}"
+    else:
+        _require_admin_of(actor, parent)
+        if LEVEL_DEPTH[RegionLevel(level)] <= LEVEL_DEPTH[RegionLevel(parent.level)]:
+            raise ApplicationError(
+                f"{RegionLevel(level).label}不能设在{RegionLevel(parent.level).label}之下",
+                code="region_level", fields={"level": ["层级应低于上级区划"]},
+            )
+        path = f"{parent.path}{code}{PATH_SEPARATOR}"
+    region = Region(code=code, name=name, level=level, parent=parent, path=path, is_urban=is_urban)
+    full_clean_or_raise(region)
+    region.save()
+    audit_record(actor=actor, action="region.create", target=region, after=model_snapshot(region), region=region)
+    return region
+
+
+@transaction.atomic
+def region_update(*, actor: Staff, region: Region, name: str, is_urban: bool) -> Region:
+    """Rename a region or change its urban flag. Its code and place in the tree do not change."""
+    _require_admin_of(actor, region)
+    region = Region.objects.select_for_update().get(pk=region.pk)
+    before = model_snapshot(region)
+    region.name = name
+    region.is_urban = is_urban
+    full_clean_or_raise(region)
+    region.save(update_fields=["name", "is_urban", "updated_at"])
+    audit_record(actor=actor, action="region.update", target=region, before=before, after=model_snapshot(region),
+                 region=region)
+    return region
+
+
+# --- programs and illness lists ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def program_save(*, actor: Staff, program: Program) -> Program:
+    """Create or update a catalogue entry (superusers only: the catalogue is national)."""
+    if not (actor.is_superuser or getattr(actor, "is_system", False)):
+        raise PermissionRefused("救助项目目录由系统管理员维护")
+    before = model_snapshot(Program.objects.get(pk=program.pk)) if program.pk else None
+    full_clean_or_raise(program)
+    program.save()
+    audit_record(actor=actor, action="program.update" if before else "program.create", target=program,
+                 before=before, after=model_snapshot(program))
+    return program
+
+
+@transaction.atomic
+def illness_save(*, actor: Staff, illness: RecognisedIllness) -> RecognisedIllness:
+    """Create or update an entry of a county's recognised serious-illness list."""
+    _require_admin_of(actor, illness.county)
+    before = model_snapshot(RecognisedIllness.objects.get(pk=illness.pk)) if illness.pk else None
+    full_clean_or_raise(illness)
+    illness.save()
+    audit_record(actor=actor, action="illness.update" if before else "illness.create", target=illness,
+                 before=before, after=model_snapshot(illness), region=illness.county)
+    return illness
+
+
+# --- staff -------------------------------------------------------------------------------------------
+
+STAFF_FIELDS = ["username", "display_name", "phone", "is_active", "is_staff", "is_superuser"]
+
+
+@transaction.atomic
+def staff_create(
+    *, actor: Staff, username: str, display_name: str, password: str | None, phone: str = "",
+    role: str | None = None, region: Region | None = None,
+) -> Staff:
+    """Create a staff account, optionally with its first role assignment."""
+    if region is not None:
+        _require_admin_of(actor, region)
+    elif not (actor.is_superuser or getattr(actor, "is_system", False) or capabilities_for(actor).manage_staff):
+        raise PermissionRefused("只有管理员可以新建人员")
+    staff = Staff(username=username, display_name=display_name, phone=phone)
+    if password:
+        staff.set_password(password)
+    else:
+        staff.set_unusable_password()
+    full_clean_or_raise(staff, exclude=["password"])
+    staff.save()
+    audit_record(actor=actor, action="staff.create", target=staff, after=model_snapshot(staff, STAFF_FIELDS),
+                 region=region)
+    if role is not None and region is not None:
+        role_assign(actor=actor, staff=staff, role=role, region=region)
+    return staff
+
+
+def _staff_regions(staff: Staff) -> list[Region]:
+    return [a.region for a in RoleAssignment.objects.filter(staff=staff, is_active=True).select_related("region")]
+
+
+def can_manage_staff(actor: Staff, staff: Staff) -> bool:
+    """A county administrator manages staff all of whose active assignments lie in their county."""
+    if actor.is_superuser or getattr(actor, "is_system", False):
+        return True
+    if staff.is_superuser:
+        return False
+    regions = _staff_regions(staff)
+    return bool(regions) and all(can_administer_region(actor, r) for r in regions)
+
+
+@transaction.atomic
+def staff_update(
+    *, actor: Staff, staff: Staff, display_name: str, phone: str, is_active: bool, password: str | None = None
+) -> Staff:
+    """Change a staff member's name, phone, active flag or password."""
+    if not can_manage_staff(actor, staff):
+        raise PermissionRefused("只能管理本县（市、区）的人员")
+    staff = Staff.objects.select_for_update().get(pk=staff.pk)
+    before = model_snapshot(staff, STAFF_FIELDS)
+    staff.display_name = display_name
+    staff.phone = phone
+    staff.is_active = is_active
+    changes_password = bool(password)
+    if password:
+        staff.set_password(password)
+    full_clean_or_raise(staff, exclude=["password"])
+    staff.save()
+    after = model_snapshot(staff, STAFF_FIELDS)
+    audit_record(actor=actor, action="staff.update", target=staff, before=before, after=after,
+                 note="已重置密码" if changes_password else "")
+    return staff
+
+
+@transaction.atomic
+def role_assign(*, actor: Staff, staff: Staff, role: str, region: Region) -> RoleAssignment:
+    """Give ``staff`` a role over ``region``; refuse a wrong region level or an incompatible combination."""
+    _require_admin_of(actor, region)
+    if role not in Role.values:
+        raise ApplicationError("岗位不存在", code="invalid_role", fields={"role": ["请选择有效的岗位"]})
+    if region.level not in ROLE_LEVELS[role]:
+        allowed = "、".join(RegionLevel(lv).label for lv in ROLE_LEVELS[role])
+        raise ApplicationError(
+            f"{Role(role).label}应设在{allowed}区划", code="role_region_level",
+            fields={"region": [f"{Role(role).label}应设在{allowed}区划"]},
+        )
+    # Lock the staff row so two concurrent grants cannot both pass the compatibility check.
+    Staff.objects.select_for_update().filter(pk=staff.pk).first()
+    for other in RoleAssignment.objects.filter(staff=staff, is_active=True).select_related("region"):
+        overlapping = other.region.path.startswith(region.path) or region.path.startswith(other.region.path)
+        if overlapping and roles_incompatible(other.role, role):
+            raise ApplicationError(
+                f"{staff}已在{other.region}担任{other.get_role_display()}，不得同时在{region}担任{Role(role).label}"
+                "（同一案件的乡镇审核与县级确认不能由同一人办理；审计人员须独立于经办）",
+                code="incompatible_roles", fields={"role": ["与该人员现有岗位不相容"]},
+            )
+    assignment = RoleAssignment(staff=staff, role=role, region=region, granted_by=actor)
+    full_clean_or_raise(assignment)
+    try:
+        with transaction.atomic():
+            assignment.save()
+    except IntegrityError:
+        raise ApplicationError("该人员在此区划已有相同岗位", code="duplicate_role") from None
+    audit_record(actor=actor, action="role.assign", target=staff, changes={"role": role, "region": region.code},
+                 region=region)
+    staff.__dict__.pop("_active_assignments", None)
+    return assignment
+
+
+@transaction.atomic
+def role_revoke(*, actor: Staff, assignment: RoleAssignment) -> RoleAssignment:
+    """End a role assignment (kept as history)."""
+    _require_admin_of(actor, assignment.region)
+    assignment = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
+    if not assignment.is_active:
+        raise ApplicationError("该岗位授权已撤销", code="already_revoked", status=409)
+    assignment.is_active = False
+    assignment.ended_at = timezone.now()
+    assignment.save(update_fields=["is_active", "ended_at"])
+    audit_record(actor=actor, action="role.revoke", target=assignment.staff,
+                 changes={"role": assignment.role, "region": assignment.region.code}, region=assignment.region)
+    return assignment
+
+
+def staff_may_see_region(actor: Staff, region: Region) -> bool:
+    return actor.is_superuser or in_scope(actor, region)

@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "社会救助经办管理系统 · 管理后台"
+admin.site.site_title = "社会救助管理后台"
+admin.site.index_title = "基础数据与人员管理"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,178 @@
+"""Reads of the household registry, always scoped to the actor's jurisdiction.
+
+An object outside the actor's regions (and not granted to them through django-guardian) is "not
+found": :class:`django.http.Http404`, which pages and the API both turn into a 404.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from assistance.models import Region
+from assistance.roles import RegionLevel
+from assistance.scoping import scope_q
+from audit.models import AuditEvent
+from cases.id_numbers import normalise_id_number
+from cases.models import (
+    Asset,
+    Household,
+    HouseholdUserObjectPermission,
+    LegalSupporter,
+    Member,
+    MemberIncome,
+    RigidExpense,
+)
+
+_ID_LIKE = re.compile(r"^[0-9]{6,17}[0-9Xx]?$")
+
+
+def household_scope_q(actor, prefix: str = "") -> Q:
+    """Return a Q for households the actor may see: in their regions, or granted to them."""
+    if actor.is_superuser:
+        return Q()
+    granted = HouseholdUserObjectPermission.objects.filter(
+        content_object=OuterRef(f"{prefix}pk" if prefix else "pk"),
+        user=actor,
+        permission__codename="view_household",
+    )
+    region_q = scope_q(actor, f"{prefix}hukou_region")
+    return region_q | Q(Exists(granted))
+
+
+def households_visible_to(actor) -> QuerySet[Household]:
+    return Household.objects.filter(household_scope_q(actor))
+
+
+def household_list_for(
+    *, actor, search: str = "", town: Region | None = None, village: Region | None = None, status: str = ""
+) -> QuerySet[Household]:
+    """Return the actor's households for the list page and API, with what a row shows in one query.
+
+    ``search`` matches a household code, a member's name (part of it) or an ID number (full, or its
+    leading digits). ``town``/``village`` narrow to a subtree.
+    """
+    qs = households_visible_to(actor)
+    search = (search or "").strip()
+    if search:
+        normalised = normalise_id_number(search)
+        if _ID_LIKE.match(normalised):
+            member_match = Member.objects.filter(household=OuterRef("pk"), id_number__startswith=normalised)
+            qs = qs.filter(Q(Exists(member_match)) | Q(code=normalised))
+        else:
+            member_match = Member.objects.filter(household=OuterRef("pk"), name__contains=search)
+            qs = qs.filter(Exists(member_match))
+    for region in (town, village):
+        if region is not None:
+            qs = qs.filter(hukou_region__path__startswith=region.path)
+    if status:
+        qs = qs.filter(status=status)
+    return (
+        qs.select_related("hukou_region", "hukou_region__parent", "head")
+        .annotate(member_count=Count("members", filter=Q(members__is_active=True)))
+        .order_by("-id")
+    )
+
+
+def household_get_for(*, actor, pk) -> Household:
+    """Return one household the actor may see, or raise Http404."""
+    try:
+        return households_visible_to(actor).select_related(
+            "hukou_region", "hukou_region__parent", "residence_region", "head", "created_by"
+        ).get(pk=pk)
+    except (Household.DoesNotExist, ValueError, TypeError):
+        raise Http404("未找到该家庭，或不在您的管辖范围内") from None
+
+
+def member_list_for(*, actor, household: Household | None = None, include_inactive: bool = False) -> QuerySet[Member]:
+    qs = Member.objects.filter(household_scope_q(actor, "household__")).select_related(
+        "household", "serious_illness"
+    )
+    if household is not None:
+        qs = qs.filter(household=household)
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    return qs.order_by("household_id", "id")
+
+
+def member_get_for(*, actor, pk) -> Member:
+    try:
+        return Member.objects.filter(household_scope_q(actor, "household__")).select_related(
+            "household", "household__hukou_region", "serious_illness"
+        ).get(pk=pk)
+    except (Member.DoesNotExist, ValueError, TypeError):
+        raise Http404("未找到该成员，或不在您的管辖范围内") from None
+
+
+def _child_get_for(model, *, actor, pk, household_lookup: str):
+    try:
+        return model.objects.filter(household_scope_q(actor, f"{household_lookup}__")).get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError):
+        raise Http404("未找到该记录，或不在您的管辖范围内") from None
+
+
+def income_get_for(*, actor, pk) -> MemberIncome:
+    return _child_get_for(MemberIncome, actor=actor, pk=pk, household_lookup="member__household")
+
+
+def asset_get_for(*, actor, pk) -> Asset:
+    return _child_get_for(Asset, actor=actor, pk=pk, household_lookup="household")
+
+
+def expense_get_for(*, actor, pk) -> RigidExpense:
+    return _child_get_for(RigidExpense, actor=actor, pk=pk, household_lookup="household")
+
+
+def supporter_get_for(*, actor, pk) -> LegalSupporter:
+    return _child_get_for(LegalSupporter, actor=actor, pk=pk, household_lookup="household")
+
+
+def incomes_of(household: Household) -> QuerySet[MemberIncome]:
+    """Incomes of a household the caller has already fetched through a scoped selector."""
+    return MemberIncome.objects.filter(member__household=household).select_related("member").order_by(
+        "-month", "member_id", "kind"
+    )
+
+
+def household_history(*, household: Household, limit: int = 200) -> QuerySet[AuditEvent]:
+    """Audit events about a household and everything recorded for it (caller fetched it in scope)."""
+    return AuditEvent.objects.filter(household_ref=household.pk).select_related("actor").order_by("-id")[:limit]
+
+
+def towns_for(actor) -> QuerySet[Region]:
+    """Towns in the actor's jurisdiction, for filters."""
+    qs = Region.objects.filter(level=RegionLevel.TOWN)
+    if not actor.is_superuser:
+        qs = qs.filter(_region_scope(actor))
+    return qs.order_by("path")
+
+
+def villages_for(actor, town: Region | None = None) -> QuerySet[Region]:
+    qs = Region.objects.filter(level=RegionLevel.VILLAGE)
+    if not actor.is_superuser:
+        qs = qs.filter(_region_scope(actor))
+    if town is not None:
+        qs = qs.filter(path__startswith=town.path)
+    return qs.order_by("path")
+
+
+def _region_scope(actor) -> Q:
+    """Regions inside the actor's jurisdiction (a region's own path is its lookup)."""
+    from assistance.scoping import scope_regions
+
+    q = Q(pk__in=[])
+    for region in scope_regions(actor):
+        q |= Q(path__startswith=region.path)
+    return q
+
+
+def region_get_for(*, actor, pk, level: str | None = None) -> Region:
+    qs = Region.objects.all() if actor.is_superuser else Region.objects.filter(_region_scope(actor))
+    if level:
+        qs = qs.filter(level=level)
+    try:
+        return qs.get(pk=pk)
+    except (Region.DoesNotExist, ValueError, TypeError):
+        raise Http404("未找到该区划，或不在您的管辖范围内") from None
