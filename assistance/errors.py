@@ -63,21 +63,19 @@ class StaleVersion(ApplicationError):
     """The record changed since the form was loaded."""
 
     def __init__(self) -> None:
-        super().__init__(
-            "该记录已被他人修改，请刷新页面后重新填写", code="stale_version", status=409
-        )
+        super().__init__("该记录已被他人修改，请刷新页面后重新填写", code="stale_version", status=409)
 
 
 def validation_error_fields(error: DjangoValidationError) -> dict[str, list[str]]:
     """Flatten a Django ValidationError into ``{field: [messages]}`` (``__all__`` for non-field errors)."""
     if hasattr(error, "error_dict"):
-        return {
-            field: [str(m) for err in errors for m in err.messages] for field, errors in error.error_dict.items()
-        }
+        return {field: [str(m) for err in errors for m in err.messages] for field, errors in error.error_dict.items()}
     return {"__all__": [str(m) for m in error.messages]}
 
 
-def from_validation_error(error: DjangoValidationError, message: str = "提交的信息有误，请按提示修改") -> ApplicationError:
+def from_validation_error(
+    error: DjangoValidationError, message: str = "提交的信息有误，请按提示修改"
+) -> ApplicationError:
     return ApplicationError(message, code="invalid", fields=validation_error_fields(error))
 
 

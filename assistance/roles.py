@@ -83,9 +83,7 @@ def capabilities_for_roles(roles: frozenset[str]) -> Capabilities:
     return Capabilities(
         roles=roles,
         edit_registry=Role.TOWN_CASEWORKER in roles,
-        reveal_id_number=bool(
-            roles & {Role.TOWN_CASEWORKER, Role.COUNTY_REVIEWER, Role.COUNTY_ADMIN, Role.AUDITOR}
-        ),
+        reveal_id_number=bool(roles & {Role.TOWN_CASEWORKER, Role.COUNTY_REVIEWER, Role.COUNTY_ADMIN, Role.AUDITOR}),
         view_audit_trail=bool(roles & {Role.AUDITOR, Role.COUNTY_ADMIN}),
         manage_staff=Role.COUNTY_ADMIN in roles,
     )

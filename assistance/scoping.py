@@ -18,9 +18,7 @@ def active_assignments(user) -> list[RoleAssignment]:
         if not user or not user.is_authenticated or not user.is_active:
             cached = []
         else:
-            cached = list(
-                RoleAssignment.objects.filter(staff_id=user.pk, is_active=True).select_related("region")
-            )
+            cached = list(RoleAssignment.objects.filter(staff_id=user.pk, is_active=True).select_related("region"))
         user._active_assignments = cached
     return cached
 

@@ -38,9 +38,7 @@ def can_administer_region(actor: Staff, region: Region) -> bool:
     """A superuser administers everything; a county administrator their county's subtree."""
     if actor.is_superuser or getattr(actor, "is_system", False):
         return True
-    return any(
-        a.role == Role.COUNTY_ADMIN and region.path.startswith(a.region.path) for a in active_assignments(actor)
-    )
+    return any(a.role == Role.COUNTY_ADMIN and region.path.startswith(a.region.path) for a in active_assignments(actor))
 
 
 def _require_admin_of(actor: Staff, region: Region) -> None:
@@ -65,7 +63,8 @@ def region_create(
         if LEVEL_DEPTH[RegionLevel(level)] <= LEVEL_DEPTH[RegionLevel(parent.level)]:
             raise ApplicationError(
                 f"{RegionLevel(level).label}不能设在{RegionLevel(parent.level).label}之下",
-                code="region_level", fields={"level": ["层级应低于上级区划"]},
+                code="region_level",
+                fields={"level": ["层级应低于上级区划"]},
             )
         path = f"{parent.path}{code}{PATH_SEPARATOR}"
     region = Region(code=code, name=name, level=level, parent=parent, path=path, is_urban=is_urban)
@@ -85,8 +84,9 @@ def region_update(*, actor: Staff, region: Region, name: str, is_urban: bool) ->
     region.is_urban = is_urban
     full_clean_or_raise(region)
     region.save(update_fields=["name", "is_urban", "updated_at"])
-    audit_record(actor=actor, action="region.update", target=region, before=before, after=model_snapshot(region),
-                 region=region)
+    audit_record(
+        actor=actor, action="region.update", target=region, before=before, after=model_snapshot(region), region=region
+    )
     return region
 
 
@@ -101,8 +101,13 @@ def program_save(*, actor: Staff, program: Program) -> Program:
     before = model_snapshot(Program.objects.get(pk=program.pk)) if program.pk else None
     full_clean_or_raise(program)
     program.save()
-    audit_record(actor=actor, action="program.update" if before else "program.create", target=program,
-                 before=before, after=model_snapshot(program))
+    audit_record(
+        actor=actor,
+        action="program.update" if before else "program.create",
+        target=program,
+        before=before,
+        after=model_snapshot(program),
+    )
     return program
 
 
@@ -113,8 +118,14 @@ def illness_save(*, actor: Staff, illness: RecognisedIllness) -> RecognisedIllne
     before = model_snapshot(RecognisedIllness.objects.get(pk=illness.pk)) if illness.pk else None
     full_clean_or_raise(illness)
     illness.save()
-    audit_record(actor=actor, action="illness.update" if before else "illness.create", target=illness,
-                 before=before, after=model_snapshot(illness), region=illness.county)
+    audit_record(
+        actor=actor,
+        action="illness.update" if before else "illness.create",
+        target=illness,
+        before=before,
+        after=model_snapshot(illness),
+        region=illness.county,
+    )
     return illness
 
 
@@ -125,8 +136,14 @@ STAFF_FIELDS = ["username", "display_name", "phone", "is_active", "is_staff", "i
 
 @transaction.atomic
 def staff_create(
-    *, actor: Staff, username: str, display_name: str, password: str | None, phone: str = "",
-    role: str | None = None, region: Region | None = None,
+    *,
+    actor: Staff,
+    username: str,
+    display_name: str,
+    password: str | None,
+    phone: str = "",
+    role: str | None = None,
+    region: Region | None = None,
 ) -> Staff:
     """Create a staff account, optionally with its first role assignment."""
     if region is not None:
@@ -140,8 +157,9 @@ def staff_create(
         staff.set_unusable_password()
     full_clean_or_raise(staff, exclude=["password"])
     staff.save()
-    audit_record(actor=actor, action="staff.create", target=staff, after=model_snapshot(staff, STAFF_FIELDS),
-                 region=region)
+    audit_record(
+        actor=actor, action="staff.create", target=staff, after=model_snapshot(staff, STAFF_FIELDS), region=region
+    )
     if role is not None and region is not None:
         role_assign(actor=actor, staff=staff, role=role, region=region)
     return staff
@@ -179,8 +197,14 @@ def staff_update(
     full_clean_or_raise(staff, exclude=["password"])
     staff.save()
     after = model_snapshot(staff, STAFF_FIELDS)
-    audit_record(actor=actor, action="staff.update", target=staff, before=before, after=after,
-                 note="已重置密码" if changes_password else "")
+    audit_record(
+        actor=actor,
+        action="staff.update",
+        target=staff,
+        before=before,
+        after=after,
+        note="已重置密码" if changes_password else "",
+    )
     return staff
 
 
@@ -193,7 +217,8 @@ def role_assign(*, actor: Staff, staff: Staff, role: str, region: Region) -> Rol
     if region.level not in ROLE_LEVELS[role]:
         allowed = "、".join(RegionLevel(lv).label for lv in ROLE_LEVELS[role])
         raise ApplicationError(
-            f"{Role(role).label}应设在{allowed}区划", code="role_region_level",
+            f"{Role(role).label}应设在{allowed}区划",
+            code="role_region_level",
             fields={"region": [f"{Role(role).label}应设在{allowed}区划"]},
         )
     # Lock the staff row so two concurrent grants cannot both pass the compatibility check.
@@ -204,7 +229,8 @@ def role_assign(*, actor: Staff, staff: Staff, role: str, region: Region) -> Rol
             raise ApplicationError(
                 f"{staff}已在{other.region}担任{other.get_role_display()}，不得同时在{region}担任{Role(role).label}"
                 "（同一案件的乡镇审核与县级确认不能由同一人办理；审计人员须独立于经办）",
-                code="incompatible_roles", fields={"role": ["与该人员现有岗位不相容"]},
+                code="incompatible_roles",
+                fields={"role": ["与该人员现有岗位不相容"]},
             )
     assignment = RoleAssignment(staff=staff, role=role, region=region, granted_by=actor)
     full_clean_or_raise(assignment)
@@ -213,8 +239,9 @@ def role_assign(*, actor: Staff, staff: Staff, role: str, region: Region) -> Rol
             assignment.save()
     except IntegrityError:
         raise ApplicationError("该人员在此区划已有相同岗位", code="duplicate_role") from None
-    audit_record(actor=actor, action="role.assign", target=staff, changes={"role": role, "region": region.code},
-                 region=region)
+    audit_record(
+        actor=actor, action="role.assign", target=staff, changes={"role": role, "region": region.code}, region=region
+    )
     staff.__dict__.pop("_active_assignments", None)
     return assignment
 
@@ -229,8 +256,13 @@ def role_revoke(*, actor: Staff, assignment: RoleAssignment) -> RoleAssignment:
     assignment.is_active = False
     assignment.ended_at = timezone.now()
     assignment.save(update_fields=["is_active", "ended_at"])
-    audit_record(actor=actor, action="role.revoke", target=assignment.staff,
-                 changes={"role": assignment.role, "region": assignment.region.code}, region=assignment.region)
+    audit_record(
+        actor=actor,
+        action="role.revoke",
+        target=assignment.staff,
+        changes={"role": assignment.role, "region": assignment.region.code},
+        region=assignment.region,
+    )
     return assignment
 
 

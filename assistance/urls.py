@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import path
 
 admin.site.site_header = "社会救助经办管理系统 · 管理后台"
 admin.site.site_title = "社会救助管理后台"

@@ -95,7 +95,8 @@ def audit_record(
     """Append one event to the chain. Must run inside the caller's transaction.
 
     ``before``/``after`` are snapshots (see :func:`model_snapshot`); only the differing fields are
-    kept. ``household`` files the event under that household's history. Pass ``changes`` directly for events that are not field changes (e.g. viewing an ID number).
+    kept. ``household`` files the event under that household's history. Pass ``changes`` directly
+    for events that are not field changes (e.g. viewing an ID number).
     The chain head row is locked until the caller's transaction ends, so appends are serialised.
     """
     if not connection.in_atomic_block:

@@ -107,11 +107,12 @@ class Member(models.Model):
     birth_date = models.DateField("出生日期", editable=False)
     sex = models.CharField("性别", max_length=1, choices=Sex.choices, editable=False)
     relation = models.CharField("与户主关系", max_length=20, choices=Relation.choices)
-    disability_type = models.CharField(
-        "残疾类别", max_length=20, choices=DisabilityType.choices, blank=True
-    )
+    disability_type = models.CharField("残疾类别", max_length=20, choices=DisabilityType.choices, blank=True)
     disability_grade = models.PositiveSmallIntegerField(
-        "残疾等级", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(4)],
+        "残疾等级",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(4)],
         help_text="1–4级，以残疾人证为准",
     )
     serious_illness = models.ForeignKey(
@@ -288,7 +289,11 @@ class Asset(models.Model):
     )
     # Real estate
     floor_area = models.DecimalField(
-        "建筑面积（㎡）", max_digits=8, decimal_places=2, null=True, blank=True,
+        "建筑面积（㎡）",
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
     is_only_home = models.BooleanField("唯一住房", default=False)
@@ -357,9 +362,7 @@ class LegalSupporter(models.Model):
     """A legal supporter (法定赡养扶养抚养义务人) living outside the household, with the facts that decide
     whether they are able to support (tekun-renyuan-rending-banfa-2021 第八条)."""
 
-    household = models.ForeignKey(
-        Household, verbose_name="家庭", on_delete=models.PROTECT, related_name="supporters"
-    )
+    household = models.ForeignKey(Household, verbose_name="家庭", on_delete=models.PROTECT, related_name="supporters")
     supported_member = models.ForeignKey(
         Member, verbose_name="被赡养（扶养、抚养）人", on_delete=models.PROTECT, related_name="supporters"
     )

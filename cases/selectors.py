@@ -79,17 +79,17 @@ def household_list_for(
 def household_get_for(*, actor, pk) -> Household:
     """Return one household the actor may see, or raise Http404."""
     try:
-        return households_visible_to(actor).select_related(
-            "hukou_region", "hukou_region__parent", "residence_region", "head", "created_by"
-        ).get(pk=pk)
+        return (
+            households_visible_to(actor)
+            .select_related("hukou_region", "hukou_region__parent", "residence_region", "head", "created_by")
+            .get(pk=pk)
+        )
     except (Household.DoesNotExist, ValueError, TypeError):
         raise Http404("未找到该家庭，或不在您的管辖范围内") from None
 
 
 def member_list_for(*, actor, household: Household | None = None, include_inactive: bool = False) -> QuerySet[Member]:
-    qs = Member.objects.filter(household_scope_q(actor, "household__")).select_related(
-        "household", "serious_illness"
-    )
+    qs = Member.objects.filter(household_scope_q(actor, "household__")).select_related("household", "serious_illness")
     if household is not None:
         qs = qs.filter(household=household)
     if not include_inactive:
@@ -99,9 +99,11 @@ def member_list_for(*, actor, household: Household | None = None, include_inacti
 
 def member_get_for(*, actor, pk) -> Member:
     try:
-        return Member.objects.filter(household_scope_q(actor, "household__")).select_related(
-            "household", "household__hukou_region", "serious_illness"
-        ).get(pk=pk)
+        return (
+            Member.objects.filter(household_scope_q(actor, "household__"))
+            .select_related("household", "household__hukou_region", "serious_illness")
+            .get(pk=pk)
+        )
     except (Member.DoesNotExist, ValueError, TypeError):
         raise Http404("未找到该成员，或不在您的管辖范围内") from None
 
@@ -131,8 +133,10 @@ def supporter_get_for(*, actor, pk) -> LegalSupporter:
 
 def incomes_of(household: Household) -> QuerySet[MemberIncome]:
     """Incomes of a household the caller has already fetched through a scoped selector."""
-    return MemberIncome.objects.filter(member__household=household).select_related("member").order_by(
-        "-month", "member_id", "kind"
+    return (
+        MemberIncome.objects.filter(member__household=household)
+        .select_related("member")
+        .order_by("-month", "member_id", "kind")
     )
 
 

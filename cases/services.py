@@ -164,12 +164,13 @@ def _refuse_duplicate_member(actor: Staff, member: Member) -> None:
 
 def _validate_member(actor: Staff, member: Member, county: Region | None) -> None:
     _assign_id_facts(member)
-    if member.serious_illness_id and county is not None:
-        if not RecognisedIllness.objects.filter(pk=member.serious_illness_id, county=county, is_active=True).exists():
-            raise ApplicationError(
-                "该病种不在本县认定的重病目录中", code="illness_not_recognised",
-                fields={"serious_illness": ["请从本县重病目录中选择"]},
-            )
+    recognised = RecognisedIllness.objects.filter(pk=member.serious_illness_id, county=county, is_active=True)
+    if member.serious_illness_id and county is not None and not recognised.exists():
+        raise ApplicationError(
+            "该病种不在本县认定的重病目录中",
+            code="illness_not_recognised",
+            fields={"serious_illness": ["请从本县重病目录中选择"]},
+        )
     answers = [getattr(member, f) for f in Member.SELFCARE_FIELDS]
     member.selfcare_level = selfcare_level(answers)
     errors = _member_rules(member, timezone.localdate())
@@ -195,7 +196,9 @@ def _save_guarded(instance, *, duplicate_message: str, duplicate_code: str = "du
 def _apply(instance, data: dict[str, Any], allowed: tuple[str, ...]) -> None:
     unknown = set(data) - set(allowed)
     if unknown:
-        raise ApplicationError("包含不能修改的字段", code="unknown_fields", fields={k: ["不能修改此字段"] for k in unknown})
+        raise ApplicationError(
+            "包含不能修改的字段", code="unknown_fields", fields={k: ["不能修改此字段"] for k in unknown}
+        )
     for name, value in data.items():
         setattr(instance, name, value)
 
@@ -218,9 +221,7 @@ def _county_of(household: Household) -> Region | None:
 
 
 @transaction.atomic
-def household_create(
-    *, actor: Staff, members: list[MemberInput], **fields: Any
-) -> Household:
+def household_create(*, actor: Staff, members: list[MemberInput], **fields: Any) -> Household:
     """Register a household with its members (exactly one of them the head).
 
     ``fields`` are the household's own fields (``HOUSEHOLD_FIELDS``); ``hukou_region`` must be a
@@ -232,18 +233,23 @@ def household_create(
     if region is None:
         raise ApplicationError("请选择户籍所在村（社区）", code="invalid", fields={"hukou_region": ["这是必填项"]})
     if region.level != RegionLevel.VILLAGE:
-        raise ApplicationError("户籍地须选择到村（社区）", code="invalid", fields={"hukou_region": ["请选择村（社区）"]})
+        raise ApplicationError(
+            "户籍地须选择到村（社区）", code="invalid", fields={"hukou_region": ["请选择村（社区）"]}
+        )
     _require_editor(actor, household)
     if household.residence_region_id and household.residence_region.level != RegionLevel.VILLAGE:
-        raise ApplicationError("居住地须选择到村（社区）", code="invalid", fields={"residence_region": ["请选择村（社区）"]})
+        raise ApplicationError(
+            "居住地须选择到村（社区）", code="invalid", fields={"residence_region": ["请选择村（社区）"]}
+        )
     full_clean_or_raise(household, exclude=["head", "created_by", "code"])
     heads = [m for m in members if m.relation == Relation.HEAD]
     if len(heads) != 1:
         raise ApplicationError("家庭须有且只有一名户主", code="head_required", fields={"members": ["请指定一名户主"]})
     numbers = [m.id_number.strip().upper() for m in members]
     if len(set(numbers)) != len(numbers):
-        raise ApplicationError("同一身份证号在本次登记中重复出现", code="duplicate_member",
-                               fields={"members": ["成员身份证号不能重复"]})
+        raise ApplicationError(
+            "同一身份证号在本次登记中重复出现", code="duplicate_member", fields={"members": ["成员身份证号不能重复"]}
+        )
     household.save()
     household.code = f"{(_county_of(household) or region).code}{household.pk:08d}"
     household.save(update_fields=["code"])
@@ -253,15 +259,29 @@ def household_create(
         member = Member(household=household, name=entry.name, id_number=entry.id_number, relation=entry.relation)
         _apply(member, entry.extra, MEMBER_FIELDS)
         _validate_member(actor, member, county)
-        _save_guarded(member, duplicate_message="该身份证号已在其他家庭登记为在册成员", duplicate_code="duplicate_member")
+        _save_guarded(
+            member, duplicate_message="该身份证号已在其他家庭登记为在册成员", duplicate_code="duplicate_member"
+        )
         created.append(member)
     household.head = next(m for m in created if m.relation == Relation.HEAD)
     household.save(update_fields=["head"])
-    audit_record(actor=actor, action="household.create", target=household, after=model_snapshot(household),
-                 region=household.hukou_region, household=household)
+    audit_record(
+        actor=actor,
+        action="household.create",
+        target=household,
+        after=model_snapshot(household),
+        region=household.hukou_region,
+        household=household,
+    )
     for member in created:
-        audit_record(actor=actor, action="member.create", target=member, after=model_snapshot(member),
-                     region=household.hukou_region, household=household)
+        audit_record(
+            actor=actor,
+            action="member.create",
+            target=member,
+            after=model_snapshot(member),
+            region=household.hukou_region,
+            household=household,
+        )
     return household
 
 
@@ -274,17 +294,29 @@ def household_update(*, actor: Staff, household: Household, expected_version: in
     before = model_snapshot(household)
     _apply(household, fields, HOUSEHOLD_FIELDS)
     if household.hukou_region.level != RegionLevel.VILLAGE:
-        raise ApplicationError("户籍地须选择到村（社区）", code="invalid", fields={"hukou_region": ["请选择村（社区）"]})
+        raise ApplicationError(
+            "户籍地须选择到村（社区）", code="invalid", fields={"hukou_region": ["请选择村（社区）"]}
+        )
     if not actor.is_superuser and not in_scope(actor, household.hukou_region):
-        raise ApplicationError("只能把户籍地改为您管辖范围内的村（社区）", code="invalid",
-                               fields={"hukou_region": ["不在您的管辖范围内"]})
+        raise ApplicationError(
+            "只能把户籍地改为您管辖范围内的村（社区）", code="invalid", fields={"hukou_region": ["不在您的管辖范围内"]}
+        )
     if household.residence_region_id and household.residence_region.level != RegionLevel.VILLAGE:
-        raise ApplicationError("居住地须选择到村（社区）", code="invalid", fields={"residence_region": ["请选择村（社区）"]})
+        raise ApplicationError(
+            "居住地须选择到村（社区）", code="invalid", fields={"residence_region": ["请选择村（社区）"]}
+        )
     full_clean_or_raise(household, exclude=["head", "created_by", "code"])
     household.version += 1
     household.save()
-    audit_record(actor=actor, action="household.update", target=household, before=before,
-                 after=model_snapshot(household), region=household.hukou_region, household=household)
+    audit_record(
+        actor=actor,
+        action="household.update",
+        target=household,
+        before=before,
+        after=model_snapshot(household),
+        region=household.hukou_region,
+        household=household,
+    )
     return household
 
 
@@ -294,17 +326,24 @@ def household_grant_access(*, actor: Staff, household: Household, grantee: Staff
 
     Only a county administrator of the household's county may grant; the reason is recorded.
     """
-    from assistance.services import can_administer_region
     from guardian.shortcuts import assign_perm
+
+    from assistance.services import can_administer_region
 
     if not can_administer_region(actor, household.hukou_region):
         raise PermissionRefused("只有该家庭所在县的管理员可以授权他人查看")
     if not reason.strip():
         raise ApplicationError("请填写授权理由", code="invalid", fields={"reason": ["这是必填项"]})
     assign_perm("view_household", grantee, household)
-    audit_record(actor=actor, action="household.grant_view", target=household,
-                 changes={"grantee": grantee.get_username()}, note=reason, region=household.hukou_region,
-                 household=household)
+    audit_record(
+        actor=actor,
+        action="household.grant_view",
+        target=household,
+        changes={"grantee": grantee.get_username()},
+        note=reason,
+        region=household.hukou_region,
+        household=household,
+    )
 
 
 @transaction.atomic
@@ -314,8 +353,14 @@ def household_revoke_access(*, actor: Staff, household: Household, grantee: Staf
     if not can_administer_region(actor, household.hukou_region):
         raise PermissionRefused("只有该家庭所在县的管理员可以撤销授权")
     HouseholdUserObjectPermission.objects.filter(content_object=household, user=grantee).delete()
-    audit_record(actor=actor, action="household.revoke_view", target=household,
-                 changes={"grantee": grantee.get_username()}, region=household.hukou_region, household=household)
+    audit_record(
+        actor=actor,
+        action="household.revoke_view",
+        target=household,
+        changes={"grantee": grantee.get_username()},
+        region=household.hukou_region,
+        household=household,
+    )
 
 
 # --- members -----------------------------------------------------------------------------------------
@@ -327,8 +372,9 @@ def member_add(*, actor: Staff, household: Household, name: str, id_number: str,
     household = Household.objects.select_for_update().select_related("hukou_region").get(pk=household.pk)
     _require_editor(actor, household)
     if relation == Relation.HEAD and household.members.filter(is_active=True, relation=Relation.HEAD).exists():
-        raise ApplicationError("本户已有户主；如需更换户主，请使用“变更户主”", code="head_exists",
-                               fields={"relation": ["本户已有户主"]})
+        raise ApplicationError(
+            "本户已有户主；如需更换户主，请使用“变更户主”", code="head_exists", fields={"relation": ["本户已有户主"]}
+        )
     member = Member(household=household, name=name, id_number=id_number, relation=relation)
     _apply(member, extra, MEMBER_FIELDS)
     _validate_member(actor, member, _county_of(household))
@@ -337,8 +383,14 @@ def member_add(*, actor: Staff, household: Household, name: str, id_number: str,
         household.head = member
     household.version += 1
     household.save(update_fields=["head", "version", "updated_at"])
-    audit_record(actor=actor, action="member.create", target=member, after=model_snapshot(member),
-                 region=household.hukou_region, household=household)
+    audit_record(
+        actor=actor,
+        action="member.create",
+        target=member,
+        after=model_snapshot(member),
+        region=household.hukou_region,
+        household=household,
+    )
     return member
 
 
@@ -355,20 +407,32 @@ def member_update(*, actor: Staff, member: Member, expected_version: int | None,
     was_head = member.relation == Relation.HEAD
     _apply(member, fields, MEMBER_FIELDS)
     if was_head and member.relation != Relation.HEAD:
-        raise ApplicationError("不能直接修改户主的关系；请使用“变更户主”", code="head_change",
-                               fields={"relation": ["请使用“变更户主”"]})
+        raise ApplicationError(
+            "不能直接修改户主的关系；请使用“变更户主”", code="head_change", fields={"relation": ["请使用“变更户主”"]}
+        )
     if not was_head and member.relation == Relation.HEAD:
-        raise ApplicationError("本户已有户主；请使用“变更户主”", code="head_exists", fields={"relation": ["本户已有户主"]})
+        raise ApplicationError(
+            "本户已有户主；请使用“变更户主”", code="head_exists", fields={"relation": ["本户已有户主"]}
+        )
     _validate_member(actor, member, _county_of(household))
     member.version += 1
     _save_guarded(member, duplicate_message="该身份证号已在其他家庭登记为在册成员", duplicate_code="duplicate_member")
-    audit_record(actor=actor, action="member.update", target=member, before=before, after=model_snapshot(member),
-                 region=household.hukou_region, household=household)
+    audit_record(
+        actor=actor,
+        action="member.update",
+        target=member,
+        before=before,
+        after=model_snapshot(member),
+        region=household.hukou_region,
+        household=household,
+    )
     return member
 
 
 @transaction.atomic
-def household_change_head(*, actor: Staff, household: Household, new_head: Member, former_head_relation: str) -> Household:
+def household_change_head(
+    *, actor: Staff, household: Household, new_head: Member, former_head_relation: str
+) -> Household:
     """Make ``new_head`` the head; the former head takes ``former_head_relation`` (or leaves the records
     unchanged if they have already left the household)."""
     household = Household.objects.select_for_update().select_related("hukou_region").get(pk=household.pk)
@@ -377,7 +441,9 @@ def household_change_head(*, actor: Staff, household: Household, new_head: Membe
     if new_head.household_id != household.pk or not new_head.is_active:
         raise ApplicationError("新户主须为本户在册成员", code="invalid", fields={"new_head": ["请选择本户在册成员"]})
     if former_head_relation == Relation.HEAD or former_head_relation not in Relation.values:
-        raise ApplicationError("请选择原户主与新户主的关系", code="invalid", fields={"former_head_relation": ["请选择"]})
+        raise ApplicationError(
+            "请选择原户主与新户主的关系", code="invalid", fields={"former_head_relation": ["请选择"]}
+        )
     former = household.members.select_for_update().filter(is_active=True, relation=Relation.HEAD).first()
     before = model_snapshot(household)
     if former is not None and former.pk != new_head.pk:
@@ -390,8 +456,15 @@ def household_change_head(*, actor: Staff, household: Household, new_head: Membe
     household.head = new_head
     household.version += 1
     household.save(update_fields=["head", "version", "updated_at"])
-    audit_record(actor=actor, action="household.change_head", target=household, before=before,
-                 after=model_snapshot(household), region=household.hukou_region, household=household)
+    audit_record(
+        actor=actor,
+        action="household.change_head",
+        target=household,
+        before=before,
+        after=model_snapshot(household),
+        region=household.hukou_region,
+        household=household,
+    )
     return household
 
 
@@ -422,17 +495,31 @@ def member_remove(*, actor: Staff, member: Member, left_on: datetime.date, reaso
         member.deceased_on = left_on
     member.version += 1
     member.save()
-    audit_record(actor=actor, action="member.remove", target=member, before=before, after=model_snapshot(member),
-                 region=household.hukou_region, household=household)
+    audit_record(
+        actor=actor,
+        action="member.remove",
+        target=member,
+        before=before,
+        after=model_snapshot(member),
+        region=household.hukou_region,
+        household=household,
+    )
     if not others.exists():
         hh_before = model_snapshot(household)
         household.status = HouseholdStatus.CLOSED
         household.head = None
         household.version += 1
         household.save(update_fields=["status", "head", "version", "updated_at"])
-        audit_record(actor=actor, action="household.close", target=household, before=hh_before,
-                     after=model_snapshot(household), region=household.hukou_region, household=household,
-                     note="最后一名成员迁出，家庭注销")
+        audit_record(
+            actor=actor,
+            action="household.close",
+            target=household,
+            before=hh_before,
+            after=model_snapshot(household),
+            region=household.hukou_region,
+            household=household,
+            note="最后一名成员迁出，家庭注销",
+        )
     return member
 
 
@@ -441,9 +528,15 @@ def member_reveal_id_number(*, actor: Staff, member: Member, purpose: str = "") 
     """Return the full ID number, recording that the actor viewed it (personal-data access log)."""
     if not capabilities_for(actor).reveal_id_number and not actor.is_superuser:
         raise PermissionRefused("您的岗位不能查看完整身份证号")
-    audit_record(actor=actor, action="member.reveal_id_number", target=member,
-                 changes={"viewed": "id_number"}, note=purpose[:200],
-                 region=member.household.hukou_region, household=member.household)
+    audit_record(
+        actor=actor,
+        action="member.reveal_id_number",
+        target=member,
+        changes={"viewed": "id_number"},
+        note=purpose[:200],
+        region=member.household.hukou_region,
+        household=member.household,
+    )
     return member.id_number
 
 
@@ -460,13 +553,27 @@ def _create_record(actor: Staff, obj, *, action: str, duplicate_message: str) ->
     _require_editor(actor, household)
     full_clean_or_raise(obj)
     _save_guarded(obj, duplicate_message=duplicate_message)
-    audit_record(actor=actor, action=action, target=obj, after=model_snapshot(obj),
-                 region=household.hukou_region, household=household)
+    audit_record(
+        actor=actor,
+        action=action,
+        target=obj,
+        after=model_snapshot(obj),
+        region=household.hukou_region,
+        household=household,
+    )
     return obj
 
 
-def _update_record(actor: Staff, obj, data: dict[str, Any], allowed: tuple[str, ...], *, action: str,
-                   duplicate_message: str, prepare=None) -> Any:
+def _update_record(
+    actor: Staff,
+    obj,
+    data: dict[str, Any],
+    allowed: tuple[str, ...],
+    *,
+    action: str,
+    duplicate_message: str,
+    prepare=None,
+) -> Any:
     """Lock, apply ``data``, run ``prepare(obj, household)`` (derived fields, cross checks), validate, save."""
     obj = type(obj).objects.select_for_update().get(pk=obj.pk)
     household = _household_of(obj)
@@ -477,8 +584,15 @@ def _update_record(actor: Staff, obj, data: dict[str, Any], allowed: tuple[str, 
         prepare(obj, household)
     full_clean_or_raise(obj)
     _save_guarded(obj, duplicate_message=duplicate_message)
-    audit_record(actor=actor, action=action, target=obj, before=before, after=model_snapshot(obj),
-                 region=household.hukou_region, household=household)
+    audit_record(
+        actor=actor,
+        action=action,
+        target=obj,
+        before=before,
+        after=model_snapshot(obj),
+        region=household.hukou_region,
+        household=household,
+    )
     return obj
 
 
@@ -488,8 +602,16 @@ def _delete_record(actor: Staff, obj, *, action: str) -> None:
     _require_editor(actor, household)
     before = model_snapshot(obj)
     label = str(obj)
-    audit_record(actor=actor, action=action, target=obj, before=before, after=None, note=f"删除：{label}"[:500],
-                 region=household.hukou_region, household=household)
+    audit_record(
+        actor=actor,
+        action=action,
+        target=obj,
+        before=before,
+        after=None,
+        note=f"删除：{label}"[:500],
+        region=household.hukou_region,
+        household=household,
+    )
     obj.delete()
 
 
@@ -502,7 +624,13 @@ INCOME_FIELDS = ("amount", "source", "note")
 
 @transaction.atomic
 def income_record(
-    *, actor: Staff, member: Member, month: datetime.date, kind: str, amount: Decimal, source: str = "declared",
+    *,
+    actor: Staff,
+    member: Member,
+    month: datetime.date,
+    kind: str,
+    amount: Decimal,
+    source: str = "declared",
     note: str = "",
 ) -> MemberIncome:
     """Record one kind of income of a member for a month (the month is normalised to its first day)."""
@@ -512,18 +640,26 @@ def income_record(
         raise ApplicationError("不能登记未来月份的收入", code="invalid", fields={"month": ["月份不能晚于本月"]})
     if not member.is_active:
         raise ApplicationError("该成员已迁出", code="member_inactive", fields={"member": ["该成员已迁出"]})
-    income = MemberIncome(member=member, month=_first_of_month(month) if month else month, kind=kind,
-                          amount=amount, source=source, note=note)
-    return _create_record(actor, income, action="income.create",
-                          duplicate_message="该成员本月已登记此类收入，请修改原记录")
+    income = MemberIncome(
+        member=member,
+        month=_first_of_month(month) if month else month,
+        kind=kind,
+        amount=amount,
+        source=source,
+        note=note,
+    )
+    return _create_record(
+        actor, income, action="income.create", duplicate_message="该成员本月已登记此类收入，请修改原记录"
+    )
 
 
 @transaction.atomic
 def income_update(*, actor: Staff, income: MemberIncome, **fields: Any) -> MemberIncome:
     if "amount" in fields and fields["amount"] is not None and Decimal(fields["amount"]) < 0:
         raise ApplicationError("金额不能为负数", code="invalid", fields={"amount": ["金额不能为负数"]})
-    return _update_record(actor, income, fields, INCOME_FIELDS, action="income.update",
-                          duplicate_message="该成员本月已登记此类收入")
+    return _update_record(
+        actor, income, fields, INCOME_FIELDS, action="income.update", duplicate_message="该成员本月已登记此类收入"
+    )
 
 
 @transaction.atomic
@@ -531,8 +667,20 @@ def income_delete(*, actor: Staff, income: MemberIncome) -> None:
     _delete_record(actor, income, action="income.delete")
 
 
-ASSET_FIELDS = ("owner", "kind", "description", "value", "valued_on", "vehicle_plate", "vehicle_purchase_price",
-                "floor_area", "is_only_home", "is_exempt", "exempt_reason", "source")
+ASSET_FIELDS = (
+    "owner",
+    "kind",
+    "description",
+    "value",
+    "valued_on",
+    "vehicle_plate",
+    "vehicle_purchase_price",
+    "floor_area",
+    "is_only_home",
+    "is_exempt",
+    "exempt_reason",
+    "source",
+)
 
 
 def _check_owner(obj, household: Household, field_name: str) -> None:
@@ -551,8 +699,15 @@ def asset_add(*, actor: Staff, household: Household, **fields: Any) -> Asset:
 
 @transaction.atomic
 def asset_update(*, actor: Staff, asset: Asset, **fields: Any) -> Asset:
-    return _update_record(actor, asset, fields, ASSET_FIELDS, action="asset.update", duplicate_message="财产重复登记",
-                          prepare=lambda obj, household: _check_owner(obj, household, "owner"))
+    return _update_record(
+        actor,
+        asset,
+        fields,
+        ASSET_FIELDS,
+        action="asset.update",
+        duplicate_message="财产重复登记",
+        prepare=lambda obj, household: _check_owner(obj, household, "owner"),
+    )
 
 
 @transaction.atomic
@@ -573,9 +728,15 @@ def expense_add(*, actor: Staff, household: Household, **fields: Any) -> RigidEx
 
 @transaction.atomic
 def expense_update(*, actor: Staff, expense: RigidExpense, **fields: Any) -> RigidExpense:
-    return _update_record(actor, expense, fields, EXPENSE_FIELDS, action="expense.update",
-                          duplicate_message="支出重复登记",
-                          prepare=lambda obj, household: _check_owner(obj, household, "member"))
+    return _update_record(
+        actor,
+        expense,
+        fields,
+        EXPENSE_FIELDS,
+        action="expense.update",
+        duplicate_message="支出重复登记",
+        prepare=lambda obj, household: _check_owner(obj, household, "member"),
+    )
 
 
 @transaction.atomic
@@ -583,9 +744,22 @@ def expense_delete(*, actor: Staff, expense: RigidExpense) -> None:
     _delete_record(actor, expense, action="expense.delete")
 
 
-SUPPORTER_FIELDS = ("supported_member", "name", "id_number", "relation", "address", "disability_type",
-                    "disability_grade", "annual_income", "is_tekun", "is_dibao", "in_prison", "is_missing",
-                    "lacks_legal_capacity", "notes")
+SUPPORTER_FIELDS = (
+    "supported_member",
+    "name",
+    "id_number",
+    "relation",
+    "address",
+    "disability_type",
+    "disability_grade",
+    "annual_income",
+    "is_tekun",
+    "is_dibao",
+    "in_prison",
+    "is_missing",
+    "lacks_legal_capacity",
+    "notes",
+)
 
 
 def _supporter_facts(supporter: LegalSupporter, household: Household) -> None:
@@ -597,8 +771,9 @@ def _supporter_facts(supporter: LegalSupporter, household: Household) -> None:
     supporter.id_number = facts.number
     supporter.birth_date = facts.birth_date
     if household.members.filter(is_active=True, id_number=facts.number).exists():
-        raise ApplicationError("义务人是本户成员，不需另行登记", code="invalid",
-                               fields={"id_number": ["此人是本户共同生活成员"]})
+        raise ApplicationError(
+            "义务人是本户成员，不需另行登记", code="invalid", fields={"id_number": ["此人是本户共同生活成员"]}
+        )
 
 
 @transaction.atomic
@@ -611,8 +786,15 @@ def supporter_add(*, actor: Staff, household: Household, **fields: Any) -> Legal
 
 @transaction.atomic
 def supporter_update(*, actor: Staff, supporter: LegalSupporter, **fields: Any) -> LegalSupporter:
-    return _update_record(actor, supporter, fields, SUPPORTER_FIELDS, action="supporter.update",
-                          duplicate_message="该义务人已登记", prepare=_supporter_facts)
+    return _update_record(
+        actor,
+        supporter,
+        fields,
+        SUPPORTER_FIELDS,
+        action="supporter.update",
+        duplicate_message="该义务人已登记",
+        prepare=_supporter_facts,
+    )
 
 
 @transaction.atomic

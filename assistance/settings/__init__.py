@@ -148,7 +148,9 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "社会救助经办管理系统 API",
-    "DESCRIPTION": "家庭、成员及其收入、财产、刚性支出、法定义务人的登记与查询。所有读取按经办人员所属行政区划限定范围。",
+    "DESCRIPTION": (
+        "家庭、成员及其收入、财产、刚性支出、法定义务人的登记与查询。所有读取按经办人员所属行政区划限定范围。"
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
