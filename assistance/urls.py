@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 admin.site.site_header = "社会救助经办管理系统 · 管理后台"
 admin.site.site_title = "社会救助管理后台"
@@ -7,4 +7,8 @@ admin.site.index_title = "基础数据与人员管理"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include("assistance.api_urls")),
+    path("audit/", include("audit.urls")),
+    path("", include("assistance.page_urls")),
+    path("", include("cases.urls")),
 ]
