@@ -180,3 +180,28 @@ def region_get_for(*, actor, pk, level: str | None = None) -> Region:
         return qs.get(pk=pk)
     except (Region.DoesNotExist, ValueError, TypeError):
         raise Http404("未找到该区划，或不在您的管辖范围内") from None
+
+
+def region_list_for(*, actor, level: str = "", parent_id: int | None = None) -> QuerySet[Region]:
+    """Regions inside the actor's jurisdiction (all for a superuser), optionally of one level or one parent."""
+    qs = Region.objects.all() if actor.is_superuser else Region.objects.filter(_region_scope(actor))
+    if level:
+        qs = qs.filter(level=level)
+    if parent_id is not None:
+        qs = qs.filter(parent_id=parent_id)
+    return qs.order_by("path")
+
+
+def residence_regions_for(actor) -> QuerySet[Region]:
+    """Regions a household of the actor's may live in: the whole county of each of the actor's regions
+    (人户分离 within a county is common; the county level is the third code of a path)."""
+    if actor.is_superuser:
+        return Region.objects.all()
+    from assistance.scoping import scope_regions
+
+    q = Q(pk__in=[])
+    for region in scope_regions(actor):
+        codes = region.ancestor_codes()
+        prefix = f"/{'/'.join(codes[:3])}/" if len(codes) > 3 else region.path
+        q |= Q(path__startswith=prefix)
+    return Region.objects.filter(q).order_by("path")
