@@ -144,14 +144,21 @@ def staff_create(
     phone: str = "",
     role: str | None = None,
     region: Region | None = None,
+    password_hash: str | None = None,
 ) -> Staff:
-    """Create a staff account, optionally with its first role assignment."""
+    """Create a staff account, optionally with its first role assignment.
+
+    ``password_hash`` (from ``make_password``) replaces ``password`` when many accounts share one
+    password, e.g. the demo logins: hashing costs a third of a second each time.
+    """
     if region is not None:
         _require_admin_of(actor, region)
     elif not (actor.is_superuser or getattr(actor, "is_system", False) or capabilities_for(actor).manage_staff):
         raise PermissionRefused("只有管理员可以新建人员")
     staff = Staff(username=username, display_name=display_name, phone=phone)
-    if password:
+    if password_hash:
+        staff.password = password_hash
+    elif password:
         staff.set_password(password)
     else:
         staff.set_unusable_password()
@@ -162,6 +169,30 @@ def staff_create(
     )
     if role is not None and region is not None:
         role_assign(actor=actor, staff=staff, role=role, region=region)
+    return staff
+
+
+@transaction.atomic
+def staff_make_superuser(*, actor: Staff, staff: Staff) -> Staff:
+    """Make ``staff`` a system administrator (superuser, admin console). Only the system account or a
+    superuser may do this; the first superuser of a new installation is made by a command."""
+    if not (actor.is_superuser or getattr(actor, "is_system", False)):
+        raise PermissionRefused("只有系统管理员可以设立系统管理员")
+    staff = Staff.objects.select_for_update().get(pk=staff.pk)
+    if staff.is_superuser and staff.is_staff:
+        return staff
+    before = model_snapshot(staff, STAFF_FIELDS)
+    staff.is_superuser = True
+    staff.is_staff = True
+    staff.save(update_fields=["is_superuser", "is_staff"])
+    audit_record(
+        actor=actor,
+        action="staff.make_superuser",
+        target=staff,
+        before=before,
+        after=model_snapshot(staff, STAFF_FIELDS),
+        note="设为系统管理员",
+    )
     return staff
 
 
@@ -197,6 +228,7 @@ def staff_update(
     full_clean_or_raise(staff, exclude=["password"])
     staff.save()
     after = model_snapshot(staff, STAFF_FIELDS)
+    regions = _staff_regions(staff)
     audit_record(
         actor=actor,
         action="staff.update",
@@ -204,14 +236,42 @@ def staff_update(
         before=before,
         after=after,
         note="已重置密码" if changes_password else "",
+        region=regions[0] if regions else None,  # so the county's auditors see it
     )
     return staff
+
+
+@transaction.atomic
+def staff_change_own_password(*, actor: Staff, password: str) -> Staff:
+    """Set the actor's own password (the caller has checked the old one and the password rules)."""
+    if not password:
+        raise ApplicationError("请输入新密码", code="invalid", fields={"new_password1": ["这是必填项"]})
+    staff = Staff.objects.select_for_update().get(pk=actor.pk)
+    staff.set_password(password)
+    staff.save(update_fields=["password"])
+    regions = _staff_regions(staff)
+    audit_record(
+        actor=actor,
+        action="staff.password_change",
+        target=staff,
+        changes={"password": "已修改"},
+        note="本人修改密码",
+        region=regions[0] if regions else None,
+    )
+    return staff
+
+
+def _refuse_own_roles(actor: Staff, staff: Staff) -> None:
+    """A county administrator does not grant or revoke their own roles (a superuser may)."""
+    if staff.pk == actor.pk and not (actor.is_superuser or getattr(actor, "is_system", False)):
+        raise PermissionRefused("不能为自己授予或撤销岗位，请由其他管理员办理")
 
 
 @transaction.atomic
 def role_assign(*, actor: Staff, staff: Staff, role: str, region: Region) -> RoleAssignment:
     """Give ``staff`` a role over ``region``; refuse a wrong region level or an incompatible combination."""
     _require_admin_of(actor, region)
+    _refuse_own_roles(actor, staff)
     if role not in Role.values:
         raise ApplicationError("岗位不存在", code="invalid_role", fields={"role": ["请选择有效的岗位"]})
     if region.level not in ROLE_LEVELS[role]:
@@ -232,6 +292,10 @@ def role_assign(*, actor: Staff, staff: Staff, role: str, region: Region) -> Rol
                 code="incompatible_roles",
                 fields={"role": ["与该人员现有岗位不相容"]},
             )
+    if RoleAssignment.objects.filter(staff=staff, role=role, region=region, is_active=True).exists():
+        raise ApplicationError(
+            "该人员在此区划已有相同岗位", code="duplicate_role", fields={"region": ["该人员在此区划已有相同岗位"]}
+        )
     assignment = RoleAssignment(staff=staff, role=role, region=region, granted_by=actor)
     full_clean_or_raise(assignment)
     try:
@@ -242,7 +306,10 @@ def role_assign(*, actor: Staff, staff: Staff, role: str, region: Region) -> Rol
     audit_record(
         actor=actor, action="role.assign", target=staff, changes={"role": role, "region": region.code}, region=region
     )
+    if role == Role.COUNTY_ADMIN and not staff.is_staff:
+        _set_console_access(actor=actor, staff=staff, allowed=True, region=region)
     staff.__dict__.pop("_active_assignments", None)
+    staff.__dict__.pop("_capabilities", None)
     return assignment
 
 
@@ -250,6 +317,7 @@ def role_assign(*, actor: Staff, staff: Staff, role: str, region: Region) -> Rol
 def role_revoke(*, actor: Staff, assignment: RoleAssignment) -> RoleAssignment:
     """End a role assignment (kept as history)."""
     _require_admin_of(actor, assignment.region)
+    _refuse_own_roles(actor, assignment.staff)
     assignment = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
     if not assignment.is_active:
         raise ApplicationError("该岗位授权已撤销", code="already_revoked", status=409)
@@ -263,8 +331,41 @@ def role_revoke(*, actor: Staff, assignment: RoleAssignment) -> RoleAssignment:
         changes={"role": assignment.role, "region": assignment.region.code},
         region=assignment.region,
     )
+    staff = assignment.staff
+    still_admin = RoleAssignment.objects.filter(staff=staff, role=Role.COUNTY_ADMIN, is_active=True).exists()
+    if assignment.role == Role.COUNTY_ADMIN and staff.is_staff and not staff.is_superuser and not still_admin:
+        _set_console_access(actor=actor, staff=staff, allowed=False, region=assignment.region)
     return assignment
+
+
+def _set_console_access(*, actor: Staff, staff: Staff, allowed: bool, region: Region) -> None:
+    """Open or close the admin console (Django's ``is_staff``) with the county-administrator role. Audited."""
+    before = model_snapshot(staff, STAFF_FIELDS)
+    staff.is_staff = allowed
+    staff.save(update_fields=["is_staff"])
+    audit_record(
+        actor=actor,
+        action="staff.update",
+        target=staff,
+        before=before,
+        after=model_snapshot(staff, STAFF_FIELDS),
+        note="担任县级管理员，开通管理后台登录" if allowed else "不再担任县级管理员，关闭管理后台登录",
+        region=region,
+    )
 
 
 def staff_may_see_region(actor: Staff, region: Region) -> bool:
     return actor.is_superuser or in_scope(actor, region)
+
+
+@transaction.atomic
+def staff_login_record(*, actor: Staff) -> None:
+    """Record that ``actor`` signed in to the pages (who, when, from which address, request id)."""
+    from audit.services import Target
+
+    audit_record(
+        actor=actor,
+        action="staff.login",
+        target=Target(type="assistance.staff", id=str(actor.pk), label=str(actor)[:200]),
+        changes={},
+    )

@@ -10,6 +10,7 @@ is issued, so everyone in 长白朝鲜族自治县 (220623, from 1985) born befo
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -30,8 +31,8 @@ class IdFacts:
 
 
 def normalise_id_number(value: str) -> str:
-    """Strip spaces and dashes, upper-case a trailing x."""
-    return ric.compact(value or "")
+    """Strip spaces (also inside the number, and full-width ones) and dashes, upper-case a trailing x."""
+    return ric.compact(re.sub(r"[\s\-]", "", value or ""))
 
 
 def _region_known(code: str) -> bool:
