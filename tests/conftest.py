@@ -26,7 +26,7 @@ def _redis_reason() -> str | None:
         import redis
 
         redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
-    except Exception as error:  # noqa: BLE001 - any failure means "not available"
+    except Exception as error:  # any failure means "not available"
         return f"Redis 不可用：{error}"
     return None
 

@@ -11,6 +11,7 @@ Environment variables:
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -177,6 +178,18 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 DJANGO_CELERY_BEAT_TZ_AWARE = True
+# Periodic jobs. Times are Asia/Shanghai (CELERY_TIMEZONE); beat's DatabaseScheduler copies these entries
+# into django_celery_beat's tables at start-up, where an administrator can also pause them.
+CELERY_BEAT_SCHEDULE = {
+    "audit-verify-chain-daily": {
+        "task": "audit.verify_chain",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "clear-expired-sessions-daily": {
+        "task": "assistance.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}
 
 CACHES = (
     {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

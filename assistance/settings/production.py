@@ -26,6 +26,8 @@ SESSION_COOKIE_AGE = 8 * 3600
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Origins (scheme + host) of the public site when the proxy presents a different host, e.g. https://jz.example.gov.cn
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
