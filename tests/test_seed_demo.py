@@ -1,0 +1,267 @@
+"""``manage.py seed_demo``: a small run works, a second run changes nothing, the data is valid."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from stdnum import numdb
+
+from assistance.demo.generator import CountyGenerator, IdAllocator
+from assistance.demo.loader import DEMO_PASSWORD, county_logins
+from assistance.demo.regions import COUNTIES, COUNTY_BY_SLUG
+from assistance.errors import ApplicationError
+from assistance.models import RecognisedIllness, Region, RoleAssignment, Staff
+from assistance.roles import Role
+from audit.models import AuditEvent
+from audit.services import audit_chain_verify
+from cases.id_numbers import parse_id_number
+from cases.models import Asset, Household, LegalSupporter, Member, MemberIncome, RigidExpense
+from eligibility.models import Standard
+from eligibility.services import standard_record
+
+SMALL_RUN = ("--households", "3", "--counties", "changbai,maiji")
+TABLES = (
+    Region,
+    Staff,
+    RoleAssignment,
+    RecognisedIllness,
+    Standard,
+    Household,
+    Member,
+    MemberIncome,
+    Asset,
+    RigidExpense,
+    LegalSupporter,
+    AuditEvent,
+)
+TODAY = datetime.date(2026, 11, 21)
+
+
+def seed(*args: str) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def table_counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in TABLES}
+
+
+# --- the command against the database ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_second_run_changes_nothing():
+    # given
+    first = seed(*SMALL_RUN)
+    before = table_counts()
+    # when
+    second = seed(*SMALL_RUN)
+    # then
+    assert before["Household"] == 6
+    assert before["MemberIncome"] > 0
+    assert table_counts() == before
+    assert "没有任何变化" in second
+    assert "新增审计事件 0 条" in second
+    assert "完成：新增审计事件" in first
+
+
+@pytest.mark.django_db
+def test_small_run_writes_valid_audited_data():
+    output = seed(*SMALL_RUN)
+
+    # every member's ID number is valid, and none is registered twice
+    numbers = list(Member.objects.values_list("id_number", flat=True))
+    assert len(numbers) == len(set(numbers)) >= 6
+    for number in numbers:
+        parse_id_number(number)
+    for supporter in LegalSupporter.objects.all():
+        parse_id_number(supporter.id_number)
+
+    # one login per role and region, with the demo password
+    for slug in ("changbai", "maiji"):
+        county = COUNTY_BY_SLUG[slug]
+        logins = county_logins(county)
+        assert Staff.objects.filter(username__in=[x.username for x in logins]).count() == len(logins)
+        for login in logins:
+            assignment = RoleAssignment.objects.get(staff__username=login.username, is_active=True)
+            assert (assignment.role, assignment.region.code) == (login.role, login.region_code)
+        admin = Staff.objects.get(username=f"{slug}-admin")
+        assert admin.check_password(DEMO_PASSWORD)
+        assert admin.display_name and not admin.display_name.isascii()
+        town = county.towns[0]
+        assert RoleAssignment.objects.filter(
+            staff__username=f"{slug}-t01-caseworker", role=Role.TOWN_CASEWORKER, region__code=town.code
+        ).exists()
+        assert RoleAssignment.objects.filter(
+            staff__username=f"{slug}-t01-v01-assistant", role=Role.VILLAGE_ASSISTANT, region__code=town.villages[0].code
+        ).exists()
+        assert f"{slug}-t01-v01-assistant" in output
+    superuser = Staff.objects.get(username="admin")
+    assert superuser.is_superuser and superuser.check_password(DEMO_PASSWORD)
+    assert "其余账号：manage.py seed_demo --list-logins" in output
+
+    # illustrative standards, urban and rural, from 2025-07 and raised from 2026-07
+    standards = Standard.objects.all()
+    assert standards.count() == 8
+    assert all(s.is_demo and s.basis.startswith("演示数据") for s in standards)
+    assert {s.effective_from for s in standards} == {datetime.date(2025, 7, 1), datetime.date(2026, 7, 1)}
+    assert 10 <= RecognisedIllness.objects.filter(county__code="220623").count() <= 20
+
+    # everything was written through the services by the system account: the chain covers it
+    assert audit_chain_verify().ok
+    actors = set(AuditEvent.objects.values_list("actor_username", flat=True))
+    assert actors == {"system"}
+    created = set(AuditEvent.objects.filter(action="household.create").values_list("household_ref", flat=True))
+    assert created == set(Household.objects.values_list("pk", flat=True))
+
+
+@pytest.mark.django_db
+def test_list_logins_writes_nothing():
+    seed(*SMALL_RUN)
+    before = table_counts()
+    output = seed("--list-logins", "--counties", "maiji")
+    assert table_counts() == before
+    for login in county_logins(COUNTY_BY_SLUG["maiji"]):
+        assert login.username in output
+    assert "changbai-admin" not in output
+
+
+@pytest.mark.django_db
+def test_unknown_county_refused():
+    with pytest.raises(CommandError, match="未知的县"):
+        seed("--counties", "changbai,atlantis")
+    assert Household.objects.count() == 0
+
+
+# --- the data, without a database --------------------------------------------------------------------
+
+
+def test_region_codes_follow_the_county_prefix():
+    known = numdb.get("cn/loc")
+    for county in COUNTIES:
+        assert 3 <= len(county.towns) <= 5
+        for town in county.towns:
+            assert re.fullmatch(rf"{county.county.code}\d{{3}}", town.code)
+            assert 3 <= len(town.villages) <= 5
+            for village in town.villages:
+                assert re.fullmatch(rf"{town.code}\d{{3}}", village.code)
+                assert village.is_urban == village.name.endswith("社区")
+            assert town.is_urban == town.name.endswith("街道")
+        assert 10 <= len(county.illnesses) <= 20
+        for code in county.id_codes + county.spouse_codes:
+            assert any(props.get("county") for _p, props in known.info(code)), code
+    jiuhuashan = COUNTY_BY_SLUG["jiuhuashan"]
+    assert jiuhuashan.code_note and "341799" in jiuhuashan.code_note
+    assert COUNTY_BY_SLUG["nantong-chongchuan"].county.code == "320613"
+    assert COUNTY_BY_SLUG["wujin"].towns[0].name == "湟里镇"
+
+
+def test_households_are_deterministic_and_independent_of_the_run_size():
+    county = COUNTY_BY_SLUG["changbai"]
+    small = CountyGenerator(county, today=TODAY)
+    big = CountyGenerator(county, today=TODAY)
+    first = [small.plan(i) for i in range(5)]
+    second = [big.plan(i) for i in range(20)][:5]
+    assert [p.head.id_number for p in first] == [p.head.id_number for p in second]
+    assert [[m.name for m in p.members] for p in first] == [[m.name for m in p.members] for p in second]
+    assert [p.incomes for p in first] == [p.incomes for p in second]
+    # Nor on which other counties the run includes (their ID region codes do not overlap).
+    shared = IdAllocator()
+    for other in COUNTIES:
+        if other.slug != "changbai":
+            CountyGenerator(other, today=TODAY, ids=shared).plan(0)
+    alongside = CountyGenerator(county, today=TODAY, ids=shared)
+    assert [alongside.plan(i).head.id_number for i in range(5)] == [p.head.id_number for p in first]
+    # The composition (and so the natural key) does not depend on the date of the run.
+    later = CountyGenerator(county, today=TODAY + datetime.timedelta(days=200))
+    assert [later.plan(i).head.id_number for i in range(5)] == [p.head.id_number for p in first]
+
+
+def test_generated_families_are_consistent():
+    ids = IdAllocator()
+    seen: set[str] = set()
+    for county in COUNTIES:
+        generator = CountyGenerator(county, today=TODAY, ids=ids)
+        for index in range(60):
+            plan = generator.plan(index)
+            assert 1 <= len(plan.members) <= 6
+            assert [m.relation for m in plan.members].count("head") == 1
+            head_age = plan.head.age_on(TODAY)
+            for member in plan.members:
+                facts = parse_id_number(member.id_number, today=TODAY)
+                assert facts.birth_date == member.birth and facts.sex == member.sex
+                assert member.id_number not in seen
+                seen.add(member.id_number)
+                age = member.age_on(TODAY)
+                if member.relation == "child":
+                    assert head_age - age >= 17, (county.slug, index)
+                if member.relation == "grandchild":
+                    assert head_age - age >= 36, (county.slug, index)
+                if member.relation == "parent":
+                    assert age - head_age >= 18, (county.slug, index)
+                if member.relation == "spouse":
+                    assert abs(age - head_age) <= 6, (county.slug, index)
+                f = member.facts
+                if f["in_school"]:
+                    assert f["education_stage"] != "none"
+                    assert 3 <= age <= 25
+                if age < 16:
+                    assert f.get("employment") in ("", "student")
+                if f.get("employment") == "retired":
+                    assert age >= 50
+                if f.get("disability_type"):
+                    assert 1 <= f["disability_grade"] <= 4
+            for income in plan.incomes:
+                assert income.amount > 0 and income.month < TODAY.replace(day=1)
+            if plan.fields.get("bank_account_number"):
+                assert plan.fields["bank_account_holder"] == plan.head.name
+
+
+# --- eligibility.services.standard_record ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_standard_recorded_once_per_county_area_and_month(world):
+    # given
+    standard = standard_record(
+        actor=world.admin_a,
+        county=world.county_a,
+        area_type="urban",
+        effective_from=datetime.date(2026, 7, 15),
+        monthly_amount=Decimal("790.00"),
+        basis="示意",
+        is_demo=True,
+    )
+    assert standard.effective_from == datetime.date(2026, 7, 1)
+    assert AuditEvent.objects.filter(action="standard.create", target_id=str(standard.pk)).exists()
+    events = AuditEvent.objects.count()
+    # when / then: the same month again is refused, nothing written
+    with pytest.raises(ApplicationError) as error:
+        standard_record(
+            actor=world.admin_a,
+            county=world.county_a,
+            area_type="urban",
+            effective_from=datetime.date(2026, 7, 1),
+            monthly_amount=Decimal("800"),
+            basis="",
+        )
+    assert (error.value.status, error.value.code) == (409, "duplicate_standard")
+    # another county's administrator, a town, a bad amount: refused with a 4xx
+    refusals = [
+        {"actor": world.admin_b, "county": world.county_a, "monthly_amount": Decimal("700")},
+        {"actor": world.admin_a, "county": world.town_a1, "monthly_amount": Decimal("700")},
+        {"actor": world.admin_a, "county": world.county_a, "monthly_amount": Decimal("-1")},
+        {"actor": world.admin_a, "county": world.county_a, "monthly_amount": "abc"},
+    ]
+    for kwargs in refusals:
+        with pytest.raises(ApplicationError) as error:
+            standard_record(area_type="rural", effective_from=datetime.date(2026, 7, 1), basis="", **kwargs)
+        assert 400 <= error.value.status < 500
+    assert AuditEvent.objects.count() == events
+    assert Standard.objects.count() == 1
