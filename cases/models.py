@@ -163,6 +163,9 @@ class Member(models.Model):
         ordering = ["household_id", "id"]
         indexes = [
             models.Index(fields=["id_number"], name="member_id_number"),
+            # Searching by the leading digits of an ID number is a LIKE 'x%' prefix match.
+            models.Index(fields=["id_number"], name="member_id_number_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["household", "is_active"], name="member_household_active"),
             models.Index(fields=["name"], name="member_name"),
         ]
         constraints = [
