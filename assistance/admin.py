@@ -154,6 +154,25 @@ class ServiceModelAdmin(admin.ModelAdmin):
 # --- regions -----------------------------------------------------------------------------------------
 
 
+class ReadOnlyScopedAdmin(ServiceModelAdmin):
+    """A view-only admin of records kept elsewhere (audit events, standards), limited to the county
+    administrator's counties. ``scope_path_lookup`` names the lookup of the record's region path."""
+
+    scope_path_lookup = "path"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(administered_q(request.user, self.scope_path_lookup))
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return is_console_admin(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class RegionAdmin(ServiceModelAdmin):
     list_display = ("code", "name", "level", "parent", "is_urban", "path")
     list_filter = ("level", "is_urban")

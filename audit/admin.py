@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from assistance.admin import ServiceModelAdmin, administered_q, is_console_admin
+from assistance.admin import ReadOnlyScopedAdmin
 from audit.models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ServiceModelAdmin):
+class AuditEventAdmin(ReadOnlyScopedAdmin):
+    scope_path_lookup = "region_path"
+
     list_display = ("id", "occurred_at", "actor_username", "action", "target_label", "region", "household_ref")
     search_fields = ("=actor_username", "=action", "=target_id")
     list_select_related = ("region",)
@@ -35,15 +37,3 @@ class AuditEventAdmin(ServiceModelAdmin):
         "hash",
     )
     readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(administered_q(request.user, "region_path"))
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return is_console_admin(request.user)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

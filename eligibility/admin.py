@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from assistance.admin import AdministeredCountyFilter, ServiceModelAdmin, administered_q, is_console_admin
+from assistance.admin import AdministeredCountyFilter, ReadOnlyScopedAdmin
 from eligibility.models import Standard
 
 
 @admin.register(Standard)
-class StandardAdmin(ServiceModelAdmin):
+class StandardAdmin(ReadOnlyScopedAdmin):
+    scope_path_lookup = "county__path"
+
     list_display = ("county", "area_type", "effective_from", "monthly_amount", "is_demo", "basis", "recorded_at")
     list_filter = (AdministeredCountyFilter, "area_type", "is_demo")
     list_select_related = ("county",)
@@ -25,15 +27,3 @@ class StandardAdmin(ServiceModelAdmin):
         "recorded_at",
     )
     readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(administered_q(request.user, "county__path"))
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return is_console_admin(request.user)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
