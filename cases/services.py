@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import UniqueConstraint
 from django.utils import timezone
 
 from assistance.errors import ApplicationError, PermissionRefused, StaleVersion
@@ -191,13 +192,43 @@ def _validate_member(actor: Staff, member: Member, county: Region | None) -> Non
     _refuse_duplicate_member(actor, member)
 
 
-def _save_guarded(instance, *, duplicate_message: str, duplicate_code: str = "duplicate") -> None:
-    """Save, turning a constraint violation that slipped past validation (a race) into a 409."""
+_CONSTRAINT_CODES = {"member_one_active_household_per_id": "duplicate_member"}
+
+
+def _violated_constraint(model, error: IntegrityError):
+    """Return the model constraint an IntegrityError reports, or None.
+
+    PostgreSQL and SQLite name a CHECK constraint; PostgreSQL names a unique index, SQLite lists its
+    columns (``UNIQUE constraint failed: cases_member.id_number``).
+    """
+    text = str(error)
+    table = model._meta.db_table
+    for constraint in model._meta.constraints:
+        if constraint.name in text:
+            return constraint
+        fields = getattr(constraint, "fields", ())
+        columns = [f"{table}.{model._meta.get_field(f).column}" for f in fields]
+        if columns and all(c in text for c in columns):
+            return constraint
+    return None
+
+
+def _save_guarded(instance) -> None:
+    """Save; a constraint violation that slipped past validation (e.g. a concurrent write) becomes a
+    4xx carrying that constraint's own Chinese message, never a 500."""
     try:
         with transaction.atomic():
             instance.save()
-    except IntegrityError:
-        raise ApplicationError(duplicate_message, code=duplicate_code, status=409) from None
+    except IntegrityError as error:
+        constraint = _violated_constraint(type(instance), error)
+        if constraint is None:
+            raise ApplicationError("数据与已有记录冲突，请刷新后重试", code="conflict", status=409) from None
+        unique = isinstance(constraint, UniqueConstraint)
+        raise ApplicationError(
+            constraint.get_violation_error_message(),
+            code=_CONSTRAINT_CODES.get(constraint.name, "duplicate" if unique else "invalid"),
+            status=409 if unique else 400,
+        ) from None
 
 
 def _apply(instance, data: dict[str, Any], allowed: tuple[str, ...]) -> None:
@@ -266,9 +297,7 @@ def household_create(*, actor: Staff, members: list[MemberInput], **fields: Any)
         member = Member(household=household, name=entry.name, id_number=entry.id_number, relation=entry.relation)
         _apply(member, entry.extra, MEMBER_FIELDS)
         _validate_member(actor, member, county)
-        _save_guarded(
-            member, duplicate_message="该身份证号已在其他家庭登记为在册成员", duplicate_code="duplicate_member"
-        )
+        _save_guarded(member)
         created.append(member)
     household.head = next(m for m in created if m.relation == Relation.HEAD)
     household.save(update_fields=["head"])
@@ -385,7 +414,7 @@ def member_add(*, actor: Staff, household: Household, name: str, id_number: str,
     member = Member(household=household, name=name, id_number=id_number, relation=relation)
     _apply(member, extra, MEMBER_FIELDS)
     _validate_member(actor, member, _county_of(household))
-    _save_guarded(member, duplicate_message="该身份证号已在其他家庭登记为在册成员", duplicate_code="duplicate_member")
+    _save_guarded(member)
     if relation == Relation.HEAD:
         household.head = member
     household.version += 1
@@ -423,7 +452,7 @@ def member_update(*, actor: Staff, member: Member, expected_version: int | None,
         )
     _validate_member(actor, member, _county_of(household))
     member.version += 1
-    _save_guarded(member, duplicate_message="该身份证号已在其他家庭登记为在册成员", duplicate_code="duplicate_member")
+    _save_guarded(member)
     audit_record(
         actor=actor,
         action="member.update",
@@ -555,11 +584,11 @@ def _household_of(obj) -> Household:
     return Household.objects.select_for_update().select_related("hukou_region").get(pk=household_id)
 
 
-def _create_record(actor: Staff, obj, *, action: str, duplicate_message: str) -> Any:
+def _create_record(actor: Staff, obj, *, action: str) -> Any:
     household = _household_of(obj)
     _require_editor(actor, household)
     full_clean_or_raise(obj)
-    _save_guarded(obj, duplicate_message=duplicate_message)
+    _save_guarded(obj)
     audit_record(
         actor=actor,
         action=action,
@@ -578,7 +607,6 @@ def _update_record(
     allowed: tuple[str, ...],
     *,
     action: str,
-    duplicate_message: str,
     prepare=None,
 ) -> Any:
     """Lock, apply ``data``, run ``prepare(obj, household)`` (derived fields, cross checks), validate, save."""
@@ -590,7 +618,7 @@ def _update_record(
     if prepare is not None:
         prepare(obj, household)
     full_clean_or_raise(obj)
-    _save_guarded(obj, duplicate_message=duplicate_message)
+    _save_guarded(obj)
     audit_record(
         actor=actor,
         action=action,
@@ -655,18 +683,14 @@ def income_record(
         source=source,
         note=note,
     )
-    return _create_record(
-        actor, income, action="income.create", duplicate_message="该成员本月已登记此类收入，请修改原记录"
-    )
+    return _create_record(actor, income, action="income.create")
 
 
 @transaction.atomic
 def income_update(*, actor: Staff, income: MemberIncome, **fields: Any) -> MemberIncome:
     if "amount" in fields and fields["amount"] is not None and Decimal(fields["amount"]) < 0:
         raise ApplicationError("金额不能为负数", code="invalid", fields={"amount": ["金额不能为负数"]})
-    return _update_record(
-        actor, income, fields, INCOME_FIELDS, action="income.update", duplicate_message="该成员本月已登记此类收入"
-    )
+    return _update_record(actor, income, fields, INCOME_FIELDS, action="income.update")
 
 
 @transaction.atomic
@@ -701,7 +725,7 @@ def asset_add(*, actor: Staff, household: Household, **fields: Any) -> Asset:
     asset = Asset(household=household)
     _apply(asset, fields, ASSET_FIELDS)
     _check_owner(asset, household, "owner")
-    return _create_record(actor, asset, action="asset.create", duplicate_message="财产重复登记")
+    return _create_record(actor, asset, action="asset.create")
 
 
 @transaction.atomic
@@ -712,7 +736,6 @@ def asset_update(*, actor: Staff, asset: Asset, **fields: Any) -> Asset:
         fields,
         ASSET_FIELDS,
         action="asset.update",
-        duplicate_message="财产重复登记",
         prepare=lambda obj, household: _check_owner(obj, household, "owner"),
     )
 
@@ -730,7 +753,7 @@ def expense_add(*, actor: Staff, household: Household, **fields: Any) -> RigidEx
     expense = RigidExpense(household=household)
     _apply(expense, fields, EXPENSE_FIELDS)
     _check_owner(expense, household, "member")
-    return _create_record(actor, expense, action="expense.create", duplicate_message="支出重复登记")
+    return _create_record(actor, expense, action="expense.create")
 
 
 @transaction.atomic
@@ -741,7 +764,6 @@ def expense_update(*, actor: Staff, expense: RigidExpense, **fields: Any) -> Rig
         fields,
         EXPENSE_FIELDS,
         action="expense.update",
-        duplicate_message="支出重复登记",
         prepare=lambda obj, household: _check_owner(obj, household, "member"),
     )
 
@@ -788,7 +810,7 @@ def supporter_add(*, actor: Staff, household: Household, **fields: Any) -> Legal
     supporter = LegalSupporter(household=household)
     _apply(supporter, fields, SUPPORTER_FIELDS)
     _supporter_facts(supporter, household)
-    return _create_record(actor, supporter, action="supporter.create", duplicate_message="该义务人已登记")
+    return _create_record(actor, supporter, action="supporter.create")
 
 
 @transaction.atomic
@@ -799,7 +821,6 @@ def supporter_update(*, actor: Staff, supporter: LegalSupporter, **fields: Any) 
         fields,
         SUPPORTER_FIELDS,
         action="supporter.update",
-        duplicate_message="该义务人已登记",
         prepare=_supporter_facts,
     )
 

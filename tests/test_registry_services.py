@@ -716,3 +716,24 @@ def test_grant_only_by_the_households_county_admin_with_a_reason(world):
     assert error.value.fields == {"reason": ["这是必填项"]}
     with pytest.raises(Http404):
         household_get_for(actor=world.reviewer_b, pk=household.pk)
+
+
+def test_constraint_violation_at_save_reports_that_constraint(world):
+    """A violation caught only by the database carries its own constraint's message, not a generic one."""
+    from cases.services import _save_guarded
+
+    household = make_household(world.caseworker_a1, world.village_a1)
+    member = household.head
+    member.imprisoned_from = datetime.date(2020, 5, 1)
+    member.imprisoned_until = datetime.date(2020, 1, 1)
+    with pytest.raises(ApplicationError) as error:
+        _save_guarded(member)
+    assert error.value.message == "服刑结束日期不能早于开始日期"
+    assert error.value.status == 400
+
+    twin = household.members.exclude(pk=member.pk).first()
+    twin.id_number = member.id_number
+    with pytest.raises(ApplicationError) as error:
+        _save_guarded(twin)
+    assert error.value.code == "duplicate_member"
+    assert error.value.status == 409
