@@ -23,10 +23,16 @@ def system_actor() -> Staff:
     return staff
 
 
-def full_clean_or_raise(instance, *, exclude: list[str] | None = None) -> None:
-    """Run model validation (fields and constraints) and raise ApplicationError with field messages."""
+def full_clean_or_raise(instance, *, exclude: list[str] | None = None, validate_constraints: bool = True) -> None:
+    """Run model validation (fields, and constraints unless told not to) and raise ApplicationError with
+    field messages.
+
+    Django checks each CHECK/UNIQUE constraint with its own query; callers that save through a guard
+    mapping IntegrityError to the constraint's message (``cases.services._save_guarded``) may pass
+    ``validate_constraints=False`` and let the database check them on insert instead.
+    """
     try:
-        instance.full_clean(exclude=exclude)
+        instance.full_clean(exclude=exclude, validate_constraints=validate_constraints)
     except ValidationError as error:
         raise from_validation_error(error) from None
 

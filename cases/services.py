@@ -224,9 +224,11 @@ def _save_guarded(instance) -> None:
         if constraint is None:
             raise ApplicationError("数据与已有记录冲突，请刷新后重试", code="conflict", status=409) from None
         unique = isinstance(constraint, UniqueConstraint)
+        message = constraint.get_violation_error_message()
         raise ApplicationError(
-            constraint.get_violation_error_message(),
+            message,
             code=_CONSTRAINT_CODES.get(constraint.name, "duplicate" if unique else "invalid"),
+            fields={"__all__": [message]},
             status=409 if unique else 400,
         ) from None
 
@@ -587,7 +589,7 @@ def _household_of(obj) -> Household:
 def _create_record(actor: Staff, obj, *, action: str) -> Any:
     household = _household_of(obj)
     _require_editor(actor, household)
-    full_clean_or_raise(obj)
+    full_clean_or_raise(obj, validate_constraints=False)  # the database checks them; _save_guarded reports
     _save_guarded(obj)
     audit_record(
         actor=actor,
@@ -617,7 +619,7 @@ def _update_record(
     _apply(obj, data, allowed)
     if prepare is not None:
         prepare(obj, household)
-    full_clean_or_raise(obj)
+    full_clean_or_raise(obj, validate_constraints=False)  # the database checks them; _save_guarded reports
     _save_guarded(obj)
     audit_record(
         actor=actor,
