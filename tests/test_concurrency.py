@@ -15,9 +15,9 @@ from django.db import connection
 from assistance.errors import ApplicationError, StaleVersion
 from audit.models import AuditEvent
 from audit.services import audit_chain_verify
-from cases import services as case_services
 from cases.models import Member, MemberIncome
 from cases.services import household_update, income_record, member_add
+from cases.services import members as member_services
 from tests.factories import make_household, new_id_number
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -60,14 +60,14 @@ def test_same_person_added_to_two_households_at_once(world):
     # Both writers pass the "already registered?" check before either inserts, so the database's
     # one-active-membership constraint is what decides.
     checked = threading.Barrier(2)
-    original_check = case_services._refuse_duplicate_member
+    original_check = member_services._refuse_duplicate_member
 
     def check_then_wait(actor, member):
         original_check(actor, member)
         checked.wait(timeout=TIMEOUT)
 
     # when
-    with mock.patch.object(case_services, "_refuse_duplicate_member", side_effect=check_then_wait):
+    with mock.patch.object(member_services, "_refuse_duplicate_member", side_effect=check_then_wait):
         results = run_together(
             [
                 lambda: member_add(

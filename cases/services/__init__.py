@@ -1,0 +1,80 @@
+"""Writes to the household registry. Every function: checks the actor may edit the household, validates
+(fields and database constraints), writes, and records an audit event — in one transaction.
+
+Callers handle :class:`assistance.errors.ApplicationError` (a 4xx with a Chinese message and field
+errors). A refused write leaves nothing behind.
+
+Split by topic — ``households`` (register, edit, change the head, grant a view), ``members`` and
+``records`` (incomes, property, expenses, supporters), with the helpers they share in ``_common``.
+Import from ``cases.services``; to patch a helper in a test, patch it in the submodule that calls it.
+"""
+
+from cases.services._common import _save_guarded
+from cases.services.households import (
+    HOUSEHOLD_FIELDS,
+    MemberInput,
+    household_change_head,
+    household_create,
+    household_grant_access,
+    household_revoke_access,
+    household_update,
+)
+from cases.services.members import (
+    MEMBER_FIELDS,
+    member_add,
+    member_remove,
+    member_reveal_id_number,
+    member_update,
+    selfcare_level,
+)
+from cases.services.records import (
+    ASSET_FIELDS,
+    EXPENSE_FIELDS,
+    INCOME_FIELDS,
+    SUPPORTER_FIELDS,
+    asset_add,
+    asset_delete,
+    asset_update,
+    expense_add,
+    expense_delete,
+    expense_update,
+    income_delete,
+    income_record,
+    income_update,
+    supporter_add,
+    supporter_delete,
+    supporter_update,
+)
+
+__all__ = [
+    "ASSET_FIELDS",
+    "EXPENSE_FIELDS",
+    "HOUSEHOLD_FIELDS",
+    "INCOME_FIELDS",
+    "MEMBER_FIELDS",
+    "SUPPORTER_FIELDS",
+    "MemberInput",
+    "_save_guarded",
+    "asset_add",
+    "asset_delete",
+    "asset_update",
+    "expense_add",
+    "expense_delete",
+    "expense_update",
+    "household_change_head",
+    "household_create",
+    "household_grant_access",
+    "household_revoke_access",
+    "household_update",
+    "income_delete",
+    "income_record",
+    "income_update",
+    "member_add",
+    "member_remove",
+    "member_reveal_id_number",
+    "member_update",
+    "selfcare_level",
+    "supporter_add",
+    "supporter_delete",
+    "supporter_update",
+]

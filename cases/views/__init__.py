@@ -1,0 +1,49 @@
+"""Pages of the household registry: list, detail, and the forms that call ``cases.services``.
+
+Every object is fetched through a scoped selector (outside the user's jurisdiction: 404); every edit
+page first checks the user may edit that household (otherwise :class:`PermissionRefused`, a 403 page).
+A refused write re-renders the form with the service's messages next to the fields (status 400, or
+the error's own status when it concerns no field, e.g. 409 for a stale version).
+
+Split by topic — ``households`` (list, detail, register, edit, change the head), ``members``,
+``records`` (incomes, property, expenses, supporters), ``fragments`` (htmx), ``history`` (the detail
+page's history), with what the edit pages share in ``_common``.
+"""
+
+from cases.views._common import can_edit
+from cases.views.fragments import id_number_check, member_reveal_id, region_village_options
+from cases.views.history import Change
+from cases.views.households import (
+    PAGE_SIZE,
+    IncomeMonth,
+    household_change_head,
+    household_create,
+    household_detail,
+    household_edit,
+    household_list,
+)
+from cases.views.members import member_add, member_edit, member_remove
+from cases.views.records import RECORD_KINDS, RecordKind, record_add, record_delete, record_edit
+
+__all__ = [
+    "PAGE_SIZE",
+    "RECORD_KINDS",
+    "Change",
+    "IncomeMonth",
+    "RecordKind",
+    "can_edit",
+    "household_change_head",
+    "household_create",
+    "household_detail",
+    "household_edit",
+    "household_list",
+    "id_number_check",
+    "member_add",
+    "member_edit",
+    "member_remove",
+    "member_reveal_id",
+    "record_add",
+    "record_delete",
+    "record_edit",
+    "region_village_options",
+]
