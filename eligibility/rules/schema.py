@@ -1,0 +1,76 @@
+"""Every parameter a profile may set: key, type, unit and Chinese label.
+
+The national baseline (``eligibility/profiles/national.json``) gives a value, or an explicit local
+default, for every key; local profiles override only what their document sets. Values in the JSON
+files are strings for money and ratios (parsed to ``Decimal``), ints, bools, strings, or lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ParamDef:
+    key: str
+    type: str  # "money", "ratio", "int", "bool", "choice", "list", "map"
+    label: str
+    unit: str = ""
+    choices: tuple[str, ...] = ()
+
+
+_DEFS = [
+    # --- standards and reference figures -------------------------------------------------------------
+    ParamDef("dibao.standard.urban", "money", "城市低保标准", "元/人·月"),
+    ParamDef("dibao.standard.rural", "money", "农村低保标准", "元/人·月"),
+    ParamDef("reference.disposable_income_last_year", "money", "上年度居民人均可支配收入", "元/人·年"),
+    # --- income (dibao-shenhe-queren-banfa-2021 第十三条) ----------------------------------------------
+    ParamDef("income.exempt_kinds", "list", "不计入家庭收入的收入类别"),
+    ParamDef("income.deductible_kinds", "list", "可从家庭收入中扣减的类别"),
+    ParamDef("income.deduct_rigid_expenses_at_entry", "bool", "新申请时扣减刚性支出（医疗、教育等）"),
+    ParamDef("income.rigid_expense_kinds", "list", "可扣减的刚性支出类别"),
+    # --- property (第十四条) -------------------------------------------------------------------------
+    ParamDef("property.financial_months", "int", "人均金融资产上限（月数 × 低保标准）", "月"),
+    ParamDef("property.vehicle_rule", "choice", "机动车规则", choices=("ignore", "none_allowed", "value_limit")),
+    ParamDef("property.vehicle_value_limit", "money", "机动车价值上限", "元"),
+    ParamDef("property.max_homes", "int", "可拥有住房套数上限（不含豁免）", "套"),
+    # --- dibao amount --------------------------------------------------------------------------------
+    ParamDef("dibao.floor_per_person", "money", "月人均最低补差", "元/人·月"),
+    ParamDef("dibao.supplement.share", "ratio", "重点对象增发（占低保标准比例）"),
+    ParamDef("dibao.supplement.groups", "list", "增发对象类别"),
+    ParamDef("dibao.supplement.stacking", "choice", "多类增发的叠加方式", choices=("stack", "highest")),
+    ParamDef("dibao.rounding", "choice", "金额取整", choices=("fen", "jiao", "yuan")),
+    ParamDef("dibao.category.scheme", "choice", "分类施保方式", choices=("none", "abc", "maiji")),
+    ParamDef("dibao.recheck_months", "map", "各类别核查周期", "月"),
+    # --- 单人户 (第八条) ------------------------------------------------------------------------------
+    ParamDef("single.household_income_multiple", "ratio", "单人户：家庭人均收入上限（低保标准的倍数）"),
+    ParamDef("single.groups", "list", "单人户可纳入人员类别"),
+    ParamDef("single.medical_cost_test", "bool", "单人户：本年自付医疗费超过上年家庭总收入可纳入"),
+    ParamDef("single.cap_to_household_equivalent", "bool", "单人户金额不高于同类人员按户保障的金额"),
+    # --- 渐退 ----------------------------------------------------------------------------------------
+    ParamDef("exit.enabled", "bool", "实行渐退"),
+    ParamDef("exit.income_multiple", "ratio", "渐退：人均收入上限（低保标准的倍数）"),
+    ParamDef("exit.cause", "choice", "渐退：收入增加的原因", choices=("any", "work")),
+    ParamDef("exit.months", "int", "渐退期", "月"),
+    ParamDef("exit.months_with_disabled", "int", "渐退期（家中有残疾人）", "月"),
+    ParamDef("exit.amount_mode", "choice", "渐退期金额", choices=("unchanged", "yearly_decrease")),
+    ParamDef("exit.yearly_decrease", "ratio", "渐退期每年递减比例"),
+    # --- 特困 ----------------------------------------------------------------------------------------
+    ParamDef("tekun.minor_age", "int", "未成年人年龄上限", "岁"),
+    ParamDef("tekun.continue_in_school", "bool", "年满18周岁后在校就读的继续供养"),
+    ParamDef("tekun.elderly_age", "int", "老年人年龄（视为无劳动能力）", "岁"),
+    ParamDef("tekun.basic_multiple.scattered", "ratio", "分散供养基本生活标准（低保标准的倍数）"),
+    ParamDef("tekun.basic_multiple.centralised", "ratio", "集中供养基本生活标准（低保标准的倍数）"),
+    ParamDef("tekun.basic_uses_last_year_standard", "bool", "基本生活标准按上年度低保标准计算"),
+    ParamDef("tekun.care_share.capable", "ratio", "照料护理标准：具备自理能力（全自理）"),
+    ParamDef("tekun.care_share.partial", "ratio", "照料护理标准：部分丧失（半护理）"),
+    ParamDef("tekun.care_share.none", "ratio", "照料护理标准：完全丧失（全护理）"),
+    ParamDef("tekun.funeral_months", "int", "丧葬费：基本生活与照料护理标准的月数（0 为不发）", "月"),
+    ParamDef("tekun.rounding", "choice", "金额取整", choices=("fen", "jiao", "yuan")),
+    # --- 低收入 / 低保边缘 / 刚性支出困难 ----------------------------------------------------------
+    ParamDef("low_income.edge_multiple", "ratio", "低保边缘：人均收入上限（低保标准的倍数）"),
+    ParamDef("low_income.multiple", "ratio", "低收入家庭：人均收入上限（低保标准的倍数）"),
+    ParamDef("rigid.spending_share", "ratio", "刚性支出困难：刚性支出占家庭收入比例下限"),
+]
+
+PARAMETERS: dict[str, ParamDef] = {d.key: d for d in _DEFS}
