@@ -19,16 +19,62 @@ class ParamDef:
     choices: tuple[str, ...] = ()
 
 
+# Vocabularies of list parameters (the values of ``cases.choices``; repeated here because this package
+# imports nothing from Django). An empty ``choices`` on a list means free strings.
+INCOME_KINDS = (
+    "wages",
+    "business",
+    "agriculture",
+    "property",
+    "pension",
+    "support_received",
+    "unemployment_benefit",
+    "other_transfer",
+    "other",
+    "basic_pension",
+    "preferential",
+    "family_planning",
+    "scholarship",
+    "heroic_award",
+    "social_assistance",
+    "job_cost",
+    "transfer_expense",
+)
+EXPENSE_KINDS = ("medical", "education", "rehabilitation", "care", "other")
+EDUCATION_STAGES = (
+    "preschool",
+    "primary",
+    "junior",
+    "senior",
+    "vocational",
+    "higher_vocational",
+    "bachelor",
+    "postgraduate",
+)
+# 增发对象: 重病 (on the county's list), 重残 (disability grade 1–2), 70 周岁以上, 未成年人, 在读大学生
+# (higher_vocational / bachelor / postgraduate).
+SUPPLEMENT_GROUPS = ("serious_illness", "severe_disability", "elderly_70", "minor", "college_student")
+# 单人户 (dibao-shenhe-queren-banfa-2021 第八条; doudi-baozhang-tongzhi-2022 一(一)): grade 1–2 disabled;
+# grade 3 intellectual/mental disabled; serious illness; adult unemployed severely disabled (2022);
+# self-paid medical costs this year above last year's household income (maiji-2021, with
+# single.medical_cost_test).
+SINGLE_GROUPS = (
+    "severe_disability",
+    "intellectual_mental_3",
+    "serious_illness",
+    "unemployed_severe_disabled_adult",
+)
+
 _DEFS = [
     # --- standards and reference figures -------------------------------------------------------------
     ParamDef("dibao.standard.urban", "money", "城市低保标准", "元/人·月"),
     ParamDef("dibao.standard.rural", "money", "农村低保标准", "元/人·月"),
     ParamDef("reference.disposable_income_last_year", "money", "上年度居民人均可支配收入", "元/人·年"),
     # --- income (dibao-shenhe-queren-banfa-2021 第十三条) ----------------------------------------------
-    ParamDef("income.exempt_kinds", "list", "不计入家庭收入的收入类别"),
-    ParamDef("income.deductible_kinds", "list", "可从家庭收入中扣减的类别"),
+    ParamDef("income.exempt_kinds", "list", "不计入家庭收入的收入类别", choices=INCOME_KINDS),
+    ParamDef("income.deductible_kinds", "list", "可从家庭收入中扣减的类别", choices=INCOME_KINDS),
     ParamDef("income.deduct_rigid_expenses_at_entry", "bool", "新申请时扣减刚性支出（医疗、教育等）"),
-    ParamDef("income.rigid_expense_kinds", "list", "可扣减的刚性支出类别"),
+    ParamDef("income.rigid_expense_kinds", "list", "可扣减的刚性支出类别", choices=EXPENSE_KINDS),
     # --- property (第十四条) -------------------------------------------------------------------------
     ParamDef("property.financial_months", "int", "人均金融资产上限（月数 × 低保标准）", "月"),
     ParamDef("property.vehicle_rule", "choice", "机动车规则", choices=("ignore", "none_allowed", "value_limit")),
@@ -37,14 +83,14 @@ _DEFS = [
     # --- dibao amount --------------------------------------------------------------------------------
     ParamDef("dibao.floor_per_person", "money", "月人均最低补差", "元/人·月"),
     ParamDef("dibao.supplement.share", "ratio", "重点对象增发（占低保标准比例）"),
-    ParamDef("dibao.supplement.groups", "list", "增发对象类别"),
+    ParamDef("dibao.supplement.groups", "list", "增发对象类别", choices=SUPPLEMENT_GROUPS),
     ParamDef("dibao.supplement.stacking", "choice", "多类增发的叠加方式", choices=("stack", "highest")),
     ParamDef("dibao.rounding", "choice", "金额取整", choices=("fen", "jiao", "yuan")),
     ParamDef("dibao.category.scheme", "choice", "分类施保方式", choices=("none", "abc", "maiji")),
     ParamDef("dibao.recheck_months", "map", "各类别核查周期", "月"),
     # --- 单人户 (第八条) ------------------------------------------------------------------------------
     ParamDef("single.household_income_multiple", "ratio", "单人户：家庭人均收入上限（低保标准的倍数）"),
-    ParamDef("single.groups", "list", "单人户可纳入人员类别"),
+    ParamDef("single.groups", "list", "单人户可纳入人员类别", choices=SINGLE_GROUPS),
     ParamDef("single.medical_cost_test", "bool", "单人户：本年自付医疗费超过上年家庭总收入可纳入"),
     ParamDef("single.cap_to_household_equivalent", "bool", "单人户金额不高于同类人员按户保障的金额"),
     # --- 渐退 ----------------------------------------------------------------------------------------
@@ -58,7 +104,9 @@ _DEFS = [
     # --- 特困 ----------------------------------------------------------------------------------------
     ParamDef("tekun.minor_age", "int", "未成年人年龄上限", "岁"),
     ParamDef("tekun.continue_in_school", "bool", "年满18周岁后在校就读的继续供养"),
+    ParamDef("tekun.school_stages", "list", "年满18周岁后继续供养的在读学段", choices=EDUCATION_STAGES),
     ParamDef("tekun.elderly_age", "int", "老年人年龄（视为无劳动能力）", "岁"),
+    ParamDef("tekun.exempt_kinds", "list", "特困：不计入个人收入的收入类别", choices=INCOME_KINDS),
     ParamDef("tekun.basic_multiple.scattered", "ratio", "分散供养基本生活标准（低保标准的倍数）"),
     ParamDef("tekun.basic_multiple.centralised", "ratio", "集中供养基本生活标准（低保标准的倍数）"),
     ParamDef("tekun.basic_uses_last_year_standard", "bool", "基本生活标准按上年度低保标准计算"),
@@ -67,6 +115,11 @@ _DEFS = [
     ParamDef("tekun.care_share.none", "ratio", "照料护理标准：完全丧失（全护理）"),
     ParamDef("tekun.funeral_months", "int", "丧葬费：基本生活与照料护理标准的月数（0 为不发）", "月"),
     ParamDef("tekun.rounding", "choice", "金额取整", choices=("fen", "jiao", "yuan")),
+    ParamDef("tekun.recheck_months", "int", "特困人员核查周期", "月"),
+    ParamDef("tekun.labour_disability_grades", "map", "视为无劳动能力的残疾：残疾类别 → 最低（最轻）等级"),
+    ParamDef("tekun.supporter_dibao_age", "int", "义务人为低保对象时视为无履行能力的年龄", "岁"),
+    ParamDef("tekun.supporter_elderly_age", "int", "义务人为老年人且收入低于上年人均可支配收入时的年龄", "岁"),
+    ParamDef("tekun.supporter_disability_grades", "map", '义务人为重度残疾人：残疾类别 → 最低等级（"*" 为任意类别）'),
     # --- 低收入 / 低保边缘 / 刚性支出困难 ----------------------------------------------------------
     ParamDef("low_income.edge_multiple", "ratio", "低保边缘：人均收入上限（低保标准的倍数）"),
     ParamDef("low_income.multiple", "ratio", "低收入家庭：人均收入上限（低保标准的倍数）"),
