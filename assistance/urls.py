@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("assistance.api_urls")),
     path("audit/", include("audit.urls")),
+    path("eligibility/", include("eligibility.urls")),
     path("", include("assistance.page_urls")),
     path("", include("cases.urls")),
 ]

@@ -4,7 +4,6 @@ goes through the services (audited), refusals come back as Chinese form errors, 
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -89,7 +88,7 @@ def test_county_admin_gets_the_console_in_chinese(admin_a_client, world):
     assert response.status_code == 200
     content = response.content.decode()
     assert "社会救助经办管理系统 · 管理后台" in content
-    for label in ("行政区划", "工作人员", "救助项目", "重病病种", "审计事件", "低保标准"):
+    for label in ("行政区划", "工作人员", "救助项目", "重病病种", "审计事件", "政策参数档案", "政策参数版本"):
         assert label in content
     assert "用户组" not in content  # Django's own permissions are not used
 
@@ -490,23 +489,97 @@ def test_audit_events_in_the_console_are_scoped_and_read_only(admin_a_client, wo
     assert client.get(_url("audit_auditevent", "change", outside.pk)).status_code == 200
 
 
-def test_standards_are_shown_read_only_per_county(admin_a_client, world):
-    from eligibility.services import standard_record
+def _load_profiles():
+    from eligibility.rules.profile_data import load_documents
+    from eligibility.services import profiles_load
 
-    for county, amount in ((world.county_a, "620.00"), (world.county_b, "640.00")):
-        standard_record(
-            actor=system_actor(),
-            county=county,
-            area_type="rural",
-            effective_from=datetime.date(2025, 7, 1),
-            monthly_amount=Decimal(amount),
-            basis="演示数据",
-            is_demo=True,
-        )
-    response = admin_a_client.get(_url("eligibility_standard", "changelist"))
+    profiles_load(actor=system_actor(), documents=load_documents())
+
+
+def _next_july() -> str:
+    return f"{datetime.date.today().year + 1}-07-01"
+
+
+def test_parameter_console_is_scoped_to_the_administrators_profiles(admin_a_client, world, client):
+    from eligibility.models import ParameterVersion, PolicyProfile
+
+    _load_profiles()
+    # 长白's administrator sees 长白's profile and its versions only (not the national baseline)
+    response = admin_a_client.get(_url("eligibility_policyprofile", "changelist"))
     assert response.status_code == 200
-    assert [s.county for s in response.context["cl"].result_list] == [world.county_a]
-    assert admin_a_client.get(_url("eligibility_standard", "add")).status_code == 403
+    assert [p.code for p in response.context["cl"].result_list] == ["changbai"]
+    changbai = PolicyProfile.objects.get(code="changbai")
+    page = admin_a_client.get(_url("eligibility_policyprofile", "change", changbai.pk))
+    assert page.status_code == 200 and "本月生效的参数" in page.content.decode()
+    national = PolicyProfile.objects.get(code="national")
+    assert admin_a_client.get(_url("eligibility_policyprofile", "change", national.pk)).status_code == 302
+    versions = admin_a_client.get(_url("eligibility_parameterversion", "changelist") + "?all=")
+    shown = {v.profile.code for v in versions.context["cl"].queryset}
+    assert shown == {"changbai"}
+    # a version is shown read-only: never edited in place
+    version = ParameterVersion.objects.filter(profile=changbai).first()
+    page = admin_a_client.get(_url("eligibility_parameterversion", "change", version.pk))
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    # 抚松 has no profile: its administrator sees none
+    client.force_login(world.admin_b)
+    assert not client.get(_url("eligibility_policyprofile", "changelist")).context["cl"].result_list
+
+
+def test_parameters_are_proposed_and_approved_by_two_administrators(admin_a_client, world, client):
+    from eligibility.models import ParameterStatus, ParameterVersion, PolicyProfile
+
+    _load_profiles()
+    changbai = PolicyProfile.objects.get(code="changbai")
+    add = _url("eligibility_parameterversion", "add")
+    form = {
+        "profile": str(changbai.pk),
+        "key": "dibao.standard.rural",
+        "effective_from": _next_july(),
+        "value": "abc",
+        "clause": "changbai-2021 §二(一)2",
+        "note": "",
+    }
+    # a bad value comes back as a form error, nothing written
+    response = admin_a_client.post(add, form)
+    assert response.status_code == 200 and "不是数字" in _errors(response)
+    assert not ParameterVersion.objects.filter(status=ParameterStatus.DRAFT).exists()
+    # a good one is a draft
+    response = admin_a_client.post(add, {**form, "value": "650"})
+    assert response.status_code == 302
+    draft = ParameterVersion.objects.get(status=ParameterStatus.DRAFT)
+    assert (draft.value, draft.recorded_by) == ("650", world.admin_a)
+
+    changelist = _url("eligibility_parameterversion", "changelist")
+    approve = {"action": "approve_selected", "_selected_action": [str(draft.pk)], "index": "0", "reason": ""}
+    # the proposer cannot approve it
+    response = admin_a_client.post(changelist, approve, follow=True)
+    assert "提出人不能批准" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == ParameterStatus.DRAFT
+    # a second administrator of the county can
+    second = staff_create(
+        actor=system_actor(),
+        username="adm_a2",
+        display_name="adm_a2",
+        password=PASSWORD,
+        role=Role.COUNTY_ADMIN,
+        region=world.county_a,
+    )
+    client.force_login(second)
+    response = client.post(changelist, approve, follow=True)
+    assert "已批准 1 个参数版本" in response.content.decode()
+    draft.refresh_from_db()
+    assert (draft.status, draft.approved_by) == (ParameterStatus.APPROVED, second)
+
+    # rejecting needs a reason
+    admin_a_client.post(add, {**form, "value": "660"})
+    other = ParameterVersion.objects.get(status=ParameterStatus.DRAFT)
+    reject = {**approve, "action": "reject_selected", "_selected_action": [str(other.pk)]}
+    response = client.post(changelist, reject, follow=True)
+    assert "请填写驳回理由" in response.content.decode()
+    client.post(changelist, {**reject, "reason": "未经县政府批准"})
+    other.refresh_from_db()
+    assert (other.status, other.rejection_reason) == (ParameterStatus.REJECTED, "未经县政府批准")
 
 
 # --- superuser ----------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import io
 import re
-from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -13,16 +12,16 @@ from stdnum import numdb
 
 from assistance.demo.generator import CountyGenerator, IdAllocator
 from assistance.demo.loader import DEMO_PASSWORD, county_logins
-from assistance.demo.regions import COUNTIES, COUNTY_BY_SLUG
-from assistance.errors import ApplicationError
+from assistance.demo.regions import COUNTIES, COUNTY_BY_SLUG, STANDARD_MONTHS, standard_for
 from assistance.models import RecognisedIllness, Region, RoleAssignment, Staff
 from assistance.roles import Role
 from audit.models import AuditEvent
 from audit.services import audit_chain_verify
 from cases.id_numbers import parse_id_number
 from cases.models import Asset, Household, LegalSupporter, Member, MemberIncome, RigidExpense
-from eligibility.models import Standard
-from eligibility.services import standard_record
+from eligibility.models import ParameterStatus, ParameterVersion, PolicyProfile, ProfileJurisdiction
+from eligibility.rules.profile_data import load_documents, parameter_set, profile_for_region
+from eligibility.selectors import parameter_set_for
 
 SMALL_RUN = ("--households", "3", "--counties", "changbai,maiji")
 TABLES = (
@@ -30,7 +29,9 @@ TABLES = (
     Staff,
     RoleAssignment,
     RecognisedIllness,
-    Standard,
+    PolicyProfile,
+    ProfileJurisdiction,
+    ParameterVersion,
     Household,
     Member,
     MemberIncome,
@@ -106,11 +107,22 @@ def test_small_run_writes_valid_audited_data():
     assert superuser.is_superuser and superuser.check_password(DEMO_PASSWORD)
     assert "其余账号：manage.py seed_demo --list-logins" in output
 
-    # illustrative standards, urban and rural, from 2025-07 and raised from 2026-07
-    standards = Standard.objects.all()
-    assert standards.count() == 8
-    assert all(s.is_demo and s.basis.startswith("演示数据") for s in standards)
-    assert {s.effective_from for s in standards} == {datetime.date(2025, 7, 1), datetime.date(2026, 7, 1)}
+    # the policy profiles are loaded, each seeded county governed by its own; its illustrative standards,
+    # urban and rural, from 2025-07 and raised from 2026-07, are those the generator used
+    assert set(PolicyProfile.objects.values_list("code", flat=True)) == set(load_documents())
+    assert not ParameterVersion.objects.exclude(status=ParameterStatus.APPROVED).exists()
+    for slug in ("changbai", "maiji"):
+        spec = COUNTY_BY_SLUG[slug]
+        county = Region.objects.get(code=spec.county.code)
+        assert ProfileJurisdiction.objects.get(county=county).profile.code == slug
+        standards = ParameterVersion.objects.filter(profile__code=slug, key__startswith="dibao.standard.")
+        assert standards.count() == 4 and all(s.is_demo and s.note.startswith("演示数据") for s in standards)
+        assert {s.effective_from for s in standards} == {datetime.date(2025, 7, 1), datetime.date(2026, 7, 1)}
+        for area_type, (first, raised) in spec.standards.items():
+            key = f"dibao.standard.{area_type}"
+            assert parameter_set_for(county=county, month=datetime.date(2026, 6, 1)).get(key).value == first
+            assert parameter_set_for(county=county, month=datetime.date(2026, 7, 1)).get(key).value == raised
+    assert "低保标准 4" in output
     assert 10 <= RecognisedIllness.objects.filter(county__code="220623").count() <= 20
 
     # everything was written through the services by the system account: the chain covers it
@@ -223,45 +235,18 @@ def test_generated_families_are_consistent():
                 assert plan.fields["bank_account_holder"] == plan.head.name
 
 
-# --- eligibility.services.standard_record ------------------------------------------------------------
+# --- the demo standards come from the profile files -------------------------------------------------------
 
 
-@pytest.mark.django_db
-def test_standard_recorded_once_per_county_area_and_month(world):
-    # given
-    standard = standard_record(
-        actor=world.admin_a,
-        county=world.county_a,
-        area_type="urban",
-        effective_from=datetime.date(2026, 7, 15),
-        monthly_amount=Decimal("790.00"),
-        basis="示意",
-        is_demo=True,
-    )
-    assert standard.effective_from == datetime.date(2026, 7, 1)
-    assert AuditEvent.objects.filter(action="standard.create", target_id=str(standard.pk)).exists()
-    events = AuditEvent.objects.count()
-    # when / then: the same month again is refused, nothing written
-    with pytest.raises(ApplicationError) as error:
-        standard_record(
-            actor=world.admin_a,
-            county=world.county_a,
-            area_type="urban",
-            effective_from=datetime.date(2026, 7, 1),
-            monthly_amount=Decimal("800"),
-            basis="",
-        )
-    assert (error.value.status, error.value.code) == (409, "duplicate_standard")
-    # another county's administrator, a town, a bad amount: refused with a 4xx
-    refusals = [
-        {"actor": world.admin_b, "county": world.county_a, "monthly_amount": Decimal("700")},
-        {"actor": world.admin_a, "county": world.town_a1, "monthly_amount": Decimal("700")},
-        {"actor": world.admin_a, "county": world.county_a, "monthly_amount": Decimal("-1")},
-        {"actor": world.admin_a, "county": world.county_a, "monthly_amount": "abc"},
-    ]
-    for kwargs in refusals:
-        with pytest.raises(ApplicationError) as error:
-            standard_record(area_type="rural", effective_from=datetime.date(2026, 7, 1), basis="", **kwargs)
-        assert 400 <= error.value.status < 500
-    assert AuditEvent.objects.count() == events
-    assert Standard.objects.count() == 1
+def test_every_demo_county_has_a_profile_with_the_generators_standards():
+    documents = load_documents()
+    for county in COUNTIES:
+        profile = profile_for_region(documents, county.county.code)
+        assert profile is not None, county.slug
+        for area_type, (first, raised) in county.standards.items():
+            key = f"dibao.standard.{area_type}"
+            for month, expected in ((STANDARD_MONTHS[0], first), (STANDARD_MONTHS[1], raised)):
+                params = parameter_set(documents, profile, month)
+                assert params.get(key).value == expected, (county.slug, key, month)
+                assert params.get(key).effective_from == month
+                assert standard_for(county, area_type, month) == expected

@@ -1,8 +1,10 @@
 """Write the demo data through the services, as the system account, idempotently.
 
 Natural keys decide what exists: a region by its code, a login by its username, an illness by county
-and name, a standard by county, area type and month, a household by its head's ID number. What exists
-is skipped — no service is called for it, so a second run writes nothing and records no audit event.
+and name, a household by its head's ID number; the policy profiles (with the illustrative 低保 standards)
+come from ``eligibility/profiles/*.json`` through ``profiles_load``, which skips what is loaded already.
+What exists is skipped — no service is called for it, so a second run writes nothing and records no audit
+event.
 A household is written in one transaction with its members, incomes, property, expenses and legal
 supporters: it is there completely or not at all.
 """
@@ -20,7 +22,7 @@ from django.db import transaction
 
 from assistance.demo.generator import CountyGenerator, HouseholdPlan, IdAllocator
 from assistance.demo.names import SurnamePicker, given_name
-from assistance.demo.regions import DEMO_STANDARD_BASIS, STANDARD_MONTHS, CountySpec, RegionSpec
+from assistance.demo.regions import CountySpec, RegionSpec
 from assistance.errors import ApplicationError
 from assistance.models import RecognisedIllness, Region, RoleAssignment, Staff
 from assistance.roles import RegionLevel, Role
@@ -41,8 +43,8 @@ from cases.services import (
     income_record,
     supporter_add,
 )
-from eligibility.models import Standard
-from eligibility.services import standard_record
+from eligibility.rules.profile_data import load_documents
+from eligibility.services import profiles_load
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - the published password of the demo logins
 SUPERUSER = "admin"
@@ -136,15 +138,15 @@ class DemoLoader:
         # One allocator for the whole run: ID numbers never repeat, whichever counties are chosen
         # (the counties' ID region codes do not overlap, so each county's numbers are its own).
         ids = IdAllocator()
-        results = []
-        for county in self.counties:
-            result = CountyResult(county)
-            self._regions(county, result)
-            self._illnesses(county, result)
-            self._standards(county, result)
-            self._staff(county, result)
-            self._households(county, result, ids)
-            results.append(result)
+        results = [CountyResult(county) for county in self.counties]
+        for result in results:
+            self._regions(result.county, result)
+        # After the regions: the profiles link their counties by region code.
+        self._profiles(results)
+        for result in results:
+            self._illnesses(result.county, result)
+            self._staff(result.county, result)
+            self._households(result.county, result, ids)
         return results
 
     # --- accounts -------------------------------------------------------------------------------------
@@ -231,24 +233,27 @@ class DemoLoader:
                     illness_save(actor=self.actor, illness=RecognisedIllness(county=region, name=name))
                     result.created["illnesses"] += 1
 
-    def _standards(self, county: CountySpec, result: CountyResult) -> None:
-        region = self.regions[county.county.code]
-        existing = set(Standard.objects.filter(county=region).values_list("area_type", "effective_from"))
-        with transaction.atomic():
-            for area_type, amounts in county.standards.items():
-                for month, amount in zip(STANDARD_MONTHS, amounts, strict=True):
-                    if (area_type, month) in existing:
-                        continue
-                    standard_record(
-                        actor=self.actor,
-                        county=region,
-                        area_type=area_type,
-                        effective_from=month,
-                        monthly_amount=amount,
-                        basis=DEMO_STANDARD_BASIS,
-                        is_demo=True,
-                    )
-                    result.created["standards"] += 1
+    def _profiles(self, results: list[CountyResult]) -> None:
+        """Load the policy profiles (national baseline, local profiles, demo standards) from the files.
+
+        A county's count shows the 低保 standards (and other parameters) its profile got this run; what
+        changed elsewhere (the national baseline, county links) is counted for the first county, so the
+        summary still says something changed.
+        """
+        documents = load_documents()
+        loaded = profiles_load(actor=self.actor, documents=documents)
+        owner = {code: document.code for document in documents.values() for code in document.jurisdiction_codes}
+        counted: set[str] = set()
+        for result in results:
+            profile = owner.get(result.county.county.code)
+            if profile is not None and profile not in counted:
+                counted.add(profile)
+                result.created["standards"] += loaded.standards_created[profile]
+                result.created["parameters"] += loaded.versions_created[profile] - loaded.standards_created[profile]
+        elsewhere = sum(n for code, n in loaded.versions_created.items() if code not in counted)
+        elsewhere += len(loaded.profiles_created) + len(loaded.profiles_updated) + len(loaded.links_created)
+        if results and elsewhere:
+            results[0].created["parameters"] += elsewhere
 
     # --- households -----------------------------------------------------------------------------------
 

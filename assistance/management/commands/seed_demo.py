@@ -32,6 +32,7 @@ COUNT_LABELS = (
     ("roles", "补授岗位"),
     ("illnesses", "重病目录"),
     ("standards", "低保标准"),
+    ("parameters", "政策参数"),
     ("households", "家庭"),
     ("members", "成员"),
     ("incomes", "收入"),
