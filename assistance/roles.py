@@ -73,6 +73,7 @@ class Capabilities:
     reveal_id_number: bool  # see a full ID number (each view is an audit event)
     view_audit_trail: bool  # the audit trail pages beyond a household's own history
     manage_staff: bool  # the admin console for users and regions of one's county
+    use_calculator: bool  # the what-if calculator (试算) and evaluations of registered households
 
     @property
     def role_labels(self) -> list[str]:
@@ -86,6 +87,7 @@ def capabilities_for_roles(roles: frozenset[str]) -> Capabilities:
         reveal_id_number=bool(roles & {Role.TOWN_CASEWORKER, Role.COUNTY_REVIEWER, Role.COUNTY_ADMIN, Role.AUDITOR}),
         view_audit_trail=bool(roles & {Role.AUDITOR, Role.COUNTY_ADMIN}),
         manage_staff=Role.COUNTY_ADMIN in roles,
+        use_calculator=bool(roles & {Role.TOWN_CASEWORKER, Role.COUNTY_REVIEWER, Role.COUNTY_ADMIN}),
     )
 
 

@@ -19,7 +19,7 @@ from django.db.models import Q
 
 from assistance.errors import ApplicationError, PermissionRefused
 from assistance.models import Region
-from assistance.roles import RegionLevel, Role, capabilities_for
+from assistance.roles import RegionLevel, capabilities_for
 from assistance.scoping import scope_regions
 from cases.choices import DisabilityType, EducationStage, ExpenseKind, IncomeKind
 from cases.models import Household, Member
@@ -40,7 +40,6 @@ from eligibility.selectors import household_facts, parameter_set_for, parameter_
 PROGRAM_LABELS: dict[str, str] = PROGRAMS
 SUBJECT_PROGRAMS = ("dibao_single", "tekun")
 INCOME_RISE_CAUSES = {"work": "就业、务工或经营收入增加", "other": "其他原因"}
-CALCULATOR_ROLES = frozenset({Role.TOWN_CASEWORKER, Role.COUNTY_REVIEWER, Role.COUNTY_ADMIN})
 AREA_LABELS = {"urban": "城市", "rural": "农村"}
 
 
@@ -51,7 +50,7 @@ def can_use_calculator(user) -> bool:
     """Town caseworkers, county reviewers and county administrators (and superusers) may run 试算."""
     if not user.is_authenticated:
         return False
-    return user.is_superuser or bool(capabilities_for(user).roles & CALCULATOR_ROLES)
+    return user.is_superuser or capabilities_for(user).use_calculator
 
 
 def require_calculator(user) -> None:
