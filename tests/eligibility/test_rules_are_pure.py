@@ -11,7 +11,7 @@ import pytest
 
 RULES = Path(__file__).resolve().parents[2] / "eligibility" / "rules"
 MODULES = sorted(RULES.glob("*.py"))
-ALLOWED_THIRD_PARTY: set[str] = set()
+ALLOWED_THIRD_PARTY: set[str] = {"numpy"}  # the batch path (batch.py) computes over numpy columns
 
 
 def _imports(path: Path) -> list[tuple[str, int]]:
