@@ -2,7 +2,9 @@
 
 County administrators see the profiles of their counties. They propose a new value (a draft, through
 ``parameter_propose``); a different administrator approves or rejects it with the changelist actions
-"批准" / "驳回" (``parameter_approve`` / ``parameter_reject``, four eyes). A version is never edited in place.
+"批准" / "驳回" (``parameter_approve`` / ``parameter_reject``, four eyes). Before approving, the approver opens
+the draft's "影响预览" (``preview.impact_preview``: the registered households of the counties it governs evaluated
+with and without it), which also offers the approval. A version is never edited in place.
 The profiles themselves come from ``eligibility/profiles/*.json`` (``manage.py load_profiles``) and are read-only.
 """
 
@@ -12,14 +14,18 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME, ActionForm
 from django.db.models import Count, Q
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
 from assistance.admin import ReadOnlyScopedAdmin, ServiceModelAdmin, administered_q, adopt, is_console_admin
 from assistance.errors import ApplicationError
 from eligibility.models import ParameterStatus, ParameterVersion, PolicyProfile
+from eligibility.preview import LIST_LIMIT, impact_preview
 from eligibility.rules.schema import PARAMETERS
 from eligibility.selectors import stored_timelines
 from eligibility.services import parameter_approve, parameter_propose, parameter_reject
@@ -176,6 +182,7 @@ class ParameterVersionAdmin(ServiceModelAdmin):
         "is_demo",
         "recorded_by",
         "approved_by",
+        "preview_link",
     )
     list_filter = ("status", ("profile", admin.RelatedOnlyFieldListFilter), "is_demo", "local_default")
     search_fields = ("key", "clause", "note")
@@ -200,6 +207,7 @@ class ParameterVersionAdmin(ServiceModelAdmin):
         "rejected_at",
         "rejection_reason",
         "superseded_by",
+        "preview_link",
     )
 
     def get_queryset(self, request):
@@ -232,6 +240,50 @@ class ParameterVersionAdmin(ServiceModelAdmin):
     @admin.display(description="取值")
     def value_shown(self, obj) -> str:
         return obj.value_display
+
+    @admin.display(description="影响预览")
+    def preview_link(self, obj) -> str:
+        if obj is None or obj.pk is None or obj.status != ParameterStatus.DRAFT:
+            return "—"
+        url = reverse("admin:eligibility_parameterversion_preview", args=[obj.pk])
+        return format_html('<a href="{}">查看影响预览（批准前请先查看）</a>', url)
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(self.preview_view)
+        return [
+            path("<int:object_id>/preview/", preview, name="eligibility_parameterversion_preview"),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request, object_id: int):
+        """影响预览: the draft's effect on the registered households of its counties, with the approval button."""
+        if not self.has_view_permission(request):
+            raise Http404
+        version = self.get_queryset(request).select_related("profile", "recorded_by").filter(pk=object_id).first()
+        if version is None:
+            raise Http404  # another county's version: not visible
+        result, error = None, ""
+        try:
+            result = impact_preview(version=version)
+        except ApplicationError as refused:
+            error = refused.message
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"影响预览：{version}",
+            "version": version,
+            "key_label": self.key_label(version),
+            "result": result,
+            "error": error,
+            "limit": LIST_LIMIT,
+            "listed": result.listed() if result is not None else (),
+            "can_approve": version.status == ParameterStatus.DRAFT
+            and version.recorded_by_id != request.user.pk
+            and self.has_approve_permission(request),
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "changelist_url": reverse("admin:eligibility_parameterversion_changelist"),
+        }
+        return TemplateResponse(request, "admin/eligibility/parameterversion/impact_preview.html", context)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
