@@ -5,7 +5,9 @@ Dispatches on ``request.program``:
 - ``dibao`` — 低保 by household (``dibao``; an enrolled household whose income rose goes to ``graduated_exit``);
 - ``dibao_single`` — 低保 单人户 (``single``);
 - ``tekun`` — 特困 (``tekun``);
-- ``low_income`` — 低保边缘 / 低收入 / 刚性支出困难 status (``low_income``).
+- ``low_income`` — 低保边缘 / 低收入 / 刚性支出困难 status (``low_income``);
+- ``temp_emergency`` / ``temp_expenditure`` — 临时救助 急难型 / 支出型 (``temporary``);
+- ``medical`` — 医疗救助 (``medical``); ``education`` — 教育救助 (``education``).
 
 The parameters are resolved for ``request.month`` whatever month ``params`` was built for. Missing facts give a
 needs-information decision; a parameter missing from the profile raises ``MissingParameter`` (a profile or
@@ -26,6 +28,10 @@ PROGRAMS: dict[str, str] = {
     "dibao_single": "最低生活保障（单人户）",
     "tekun": "特困人员救助供养",
     "low_income": "低收入人口认定（低保边缘、低收入、刚性支出困难）",
+    "temp_emergency": "临时救助（急难型）",
+    "temp_expenditure": "临时救助（支出型）",
+    "medical": "医疗救助",
+    "education": "教育救助",
 }
 
 
@@ -47,6 +53,22 @@ def _rule(program: str) -> Callable[[Request, ParameterSet], Decision]:
         from eligibility.rules.tekun import evaluate_tekun
 
         return evaluate_tekun
+    if program == "temp_emergency":
+        from eligibility.rules.temporary import evaluate_emergency
+
+        return evaluate_emergency
+    if program == "temp_expenditure":
+        from eligibility.rules.temporary import evaluate_expenditure
+
+        return evaluate_expenditure
+    if program == "medical":
+        from eligibility.rules.medical import evaluate_medical
+
+        return evaluate_medical
+    if program == "education":
+        from eligibility.rules.education import evaluate_education
+
+        return evaluate_education
     raise ValueError(f"未知的救助项目：{program!r}（可选：{'、'.join(f'{k}（{v}）' for k, v in PROGRAMS.items())}）")
 
 

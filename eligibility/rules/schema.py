@@ -124,6 +124,23 @@ _DEFS = [
     ParamDef("low_income.edge_multiple", "ratio", "低保边缘：人均收入上限（低保标准的倍数）"),
     ParamDef("low_income.multiple", "ratio", "低收入家庭：人均收入上限（低保标准的倍数）"),
     ParamDef("rigid.spending_share", "ratio", "刚性支出困难：刚性支出占家庭收入比例下限"),
+    # --- 临时救助 / 医疗救助 / 教育救助 (temporary.py, medical.py, education.py) -------------------------
+    ParamDef("aid.rounding", "choice", "临时、医疗救助金额取整", choices=("fen", "jiao", "yuan")),
+    ParamDef("temp.emergency.town_limit", "money", "急难型：乡镇（街道）小金额先行救助上限", "元"),
+    ParamDef("temp.emergency.prepay_max", "money", "急难型：先行救助、后置审批的一次性上限", "元"),
+    ParamDef("temp.bridge_months", "int", "申请低保、特困期间先行急难救助（城市低保标准的月数，0 为不设）", "月"),
+    ParamDef("temp.expenditure.share", "ratio", "支出型：超出承受能力部分的救助比例"),
+    ParamDef("temp.expenditure.cap_months", "int", "支出型：救助上限（低保标准的月数）", "月"),
+    ParamDef("temp.expenditure.instalments", "int", "支出型：一次审批、分次发放的期数", "期"),
+    ParamDef("medical.premium", "money", "城乡居民基本医疗保险个人缴费", "元/人·年"),
+    ParamDef("medical.premium_subsidy.tekun_share", "ratio", "资助参保：特困人员补贴比例"),
+    ParamDef("medical.premium_subsidy.dibao", "money", "资助参保：低保对象定额补贴", "元/人·年"),
+    ParamDef("medical.inpatient_ratio.tekun", "ratio", "住院救助比例：特困人员"),
+    ParamDef("medical.inpatient_ratio.dibao", "ratio", "住院救助比例：低保对象"),
+    ParamDef("medical.annual_cap", "money", "医疗救助年度限额", "元/人·年"),
+    ParamDef("medical.own_share_max", "ratio", "县域内住院个人自付占总费用比例上限（1 为不设）"),
+    ParamDef("education.statuses", "list", "教育救助：学生家庭类别", choices=("dibao", "tekun", "low_income")),
+    ParamDef("education.amounts", "map", "教育救助：各学段资助金额（元/人·年；未列学段不予救助）", "元/年"),
 ]
 
 PARAMETERS: dict[str, ParamDef] = {d.key: d for d in _DEFS}

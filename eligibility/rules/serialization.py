@@ -244,9 +244,30 @@ REQUEST_SPEC: dict[str, Parser] = {
 }
 
 
+# The inputs each of these programs reads from ``extra`` (strict: any other key is an error).
+EXTRA_SPECS: dict[str, dict[str, Parser]] = {
+    "temp_emergency": {
+        "cause": _choice("accident", "illness", "disaster", "other", "pending_application"),
+        "expense": parse_money,
+    },
+    "temp_expenditure": {"expense": parse_money},
+    "medical": {
+        "inpatient_cost": parse_money,
+        "insurance_paid": parse_money,
+        "paid_this_year": parse_money,
+        "in_county": _bool,
+    },
+    "education": {"stage": _choice(*EDUCATION_STAGES)},
+}
+
+
 def request_from_dict(data: Any) -> Request:
     """Build a :class:`Request` from its JSON form; raise ``ValueError`` (Chinese, naming the field)."""
-    return Request(**_object(data, "request", REQUEST_SPEC, ("program", "month", "household")))
+    fields = _object(data, "request", REQUEST_SPEC, ("program", "month", "household"))
+    spec = EXTRA_SPECS.get(fields["program"])
+    if spec is not None and "extra" in fields:
+        fields["extra"] = tuple(_object(dict(fields["extra"]), "request.extra", spec).items())
+    return Request(**fields)
 
 
 def _month(day: datetime.date) -> str:
@@ -345,7 +366,7 @@ def request_to_dict(request: Request) -> dict[str, Any]:
     if request.subject is not None:
         result["subject"] = request.subject
     if request.extra:
-        result["extra"] = dict(request.extra)
+        result["extra"] = {k: str(v) if isinstance(v, Decimal) else v for k, v in request.extra}
     return result
 
 
