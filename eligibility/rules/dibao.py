@@ -198,15 +198,19 @@ def person_amounts(
 
 
 def labour_able(person: Person, month: datetime.date, elderly_age: int, minor_age: int, grades: Mapping) -> bool:
-    """Whether the person has (some) labour ability: as assessed, else derived per tekun-renyuan-rending-banfa-2021
-    第五条 (age, and ``tekun.labour_disability_grades``: disability type → the mildest grade that counts)."""
-    if person.labour_ability:
-        return person.labour_ability in ("full", "partial")
+    """Whether the person has (some) labour ability. The statutory cases of tekun-renyuan-rending-banfa-2021
+    第五条 come first — aged ``elderly_age`` or more, under ``minor_age``, or a disability within
+    ``tekun.labour_disability_grades`` (type → the mildest grade that counts) mean no labour ability whatever an
+    assessment says, as in ``tekun.labour_condition`` —; otherwise the assessment, if any; otherwise able."""
     age = person.age_on(month)
     if age >= elderly_age or age < minor_age:
         return False
     limit = grades.get(person.disability_type) if person.disability_type else None
-    return not (limit is not None and person.disability_grade is not None and person.disability_grade <= int(limit))
+    if limit is not None and person.disability_grade is not None and person.disability_grade <= int(limit):
+        return False
+    if person.labour_ability:
+        return person.labour_ability in ("full", "partial")
+    return True
 
 
 def categorize(

@@ -481,3 +481,17 @@ def test_request_from_dict_rejects_duplicate_refs_and_missing_required_fields():
         request_from_dict({"program": "dibao", "month": "2026-07"})
     with pytest.raises(ValueError, match="缺少必填字段"):
         request_from_dict(_with(["household", "members"], [{"ref": "m1"}]))
+
+
+def test_elderly_member_has_no_labour_ability_whatever_the_assessment():
+    """第五条: a person aged 60 or more has no labour ability, even if an assessment says 部分丧失."""
+    import datetime as _dt
+
+    from eligibility.rules.dibao import labour_able
+    from eligibility.rules.facts import Person
+
+    elderly = Person(ref="m1", birth_date=_dt.date(1935, 7, 1), labour_ability="partial")
+    adult = Person(ref="m2", birth_date=_dt.date(1980, 7, 1), labour_ability="partial")
+    month = _dt.date(2026, 7, 1)
+    assert labour_able(elderly, month, 60, 18, {}) is False
+    assert labour_able(adult, month, 60, 18, {}) is True
