@@ -23,7 +23,7 @@ from assistance.roles import RegionLevel, capabilities_for
 from assistance.scoping import scope_regions
 from cases.choices import DisabilityType, EducationStage, ExpenseKind, IncomeKind
 from cases.models import Household, Member
-from eligibility.models import ParameterVersion, PolicyProfile, ProfileJurisdiction
+from eligibility.models import PolicyProfile, ProfileJurisdiction
 from eligibility.rules import schema
 from eligibility.rules.decision import OUTCOME_LABELS, Decision, Outcome, ParamUse, Step
 from eligibility.rules.dibao import CATEGORY_LABELS, GROUP_LABELS
@@ -418,9 +418,9 @@ def _category_label(category: str) -> str:
     return labels.get(category, category)
 
 
-def _param_line(p: ParamUse, demo_ids: set[str], names: Mapping[str, str]) -> ParamLine:
+def _param_line(p: ParamUse, names: Mapping[str, str]) -> ParamLine:
     definition = PARAMETERS.get(p.key)
-    demo = p.version_id in demo_ids
+    demo = p.demo
     if p.clause:
         source = p.clause
     elif demo:
@@ -440,13 +440,13 @@ def _param_line(p: ParamUse, demo_ids: set[str], names: Mapping[str, str]) -> Pa
     )
 
 
-def _step_line(number: int, step: Step, demo_ids: set[str], names: Mapping[str, str]) -> StepLine:
+def _step_line(number: int, step: Step, names: Mapping[str, str]) -> StepLine:
     return StepLine(
         number=number,
         rule_id=step.rule_id,
         label=step.label,
         inputs=[(names.get(str(k), str(k)), format_value(v, names)) for k, v in step.inputs],
-        params=[_param_line(p, demo_ids, names) for p in step.params],
+        params=[_param_line(p, names) for p in step.params],
         output=format_value(step.output, names),
         applied=step.applied,
         reason=step.reason,
@@ -456,14 +456,10 @@ def _step_line(number: int, step: Step, demo_ids: set[str], names: Mapping[str, 
 def present(decision: Decision, jurisdiction: Jurisdiction, names: Mapping[str, str] | None = None) -> Presentation:
     """Return ``decision`` ready to show; ``names`` maps member refs to names (a registered household's).
 
-    One query: which of the parameter versions used are demo figures.
+    No query: each parameter use says whether it is a demo figure.
     """
     names = dict(names or {})
-    ids = [v for v in decision.versions_used if v.isdigit()]
-    demo_ids = {
-        str(pk) for pk in ParameterVersion.objects.filter(pk__in=ids, is_demo=True).values_list("pk", flat=True)
-    }
-    steps = [_step_line(i, s, demo_ids, names) for i, s in enumerate(decision.steps, start=1)]
+    steps = [_step_line(i, s, names) for i, s in enumerate(decision.steps, start=1)]
     details = dict(decision.details)
     reasons = details.get("reasons") or ()
     return Presentation(

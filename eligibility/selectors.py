@@ -47,6 +47,7 @@ class StoredVersion:
             clause="" if is_default else self.clause,
             profile=profile,
             local_default=is_default,
+            demo=self.demo,
         )
 
 

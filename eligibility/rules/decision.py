@@ -34,10 +34,11 @@ class ParamUse:
     clause: str
     profile: str
     local_default: bool
+    demo: bool = False
 
     @classmethod
     def of(cls, v: ParamValue) -> ParamUse:
-        return cls(v.key, v.value, v.effective_from, v.version_id, v.clause, v.profile, v.local_default)
+        return cls(v.key, v.value, v.effective_from, v.version_id, v.clause, v.profile, v.local_default, v.demo)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ class ParamValue:
     clause: str  # "changbai-2021 §二(一)6"; "" when a local default
     profile: str  # profile code it was defined in ("national", "changbai" …)
     local_default: bool = False  # the document is silent: an explicit, documented default
+    demo: bool = False  # an illustrative figure (demo data), not the jurisdiction's real value
 
 
 def month_start(day: datetime.date) -> datetime.date:

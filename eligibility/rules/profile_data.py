@@ -81,6 +81,7 @@ class ProfileVersion:
             clause="" if is_default else self.clause,
             profile=profile,
             local_default=is_default,
+            demo=self.demo,
         )
 
 

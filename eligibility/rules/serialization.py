@@ -302,6 +302,7 @@ def _param(p: ParamUse) -> dict[str, Any]:
         "clause": p.clause,
         "profile": p.profile,
         "local_default": p.local_default,
+        "demo": p.demo,
     }
 
 

@@ -417,6 +417,7 @@ def test_decision_records_versions_and_serializes_to_json():
         "clause": "",
         "profile": "test",
         "local_default": True,
+        "demo": False,
     }
 
 
