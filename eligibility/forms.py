@@ -12,6 +12,17 @@ from django import forms
 from cases.choices import AreaType, DisabilityType, EducationStage, IncomeKind, LabourAbility, Relation, SelfCareLevel
 from cases.forms import GRADE_CHOICES, MONTH_FORMATS, DateInput, MonthInput, StyledForm
 from eligibility.calculator import INCOME_RISE_CAUSES, PROGRAM_LABELS
+from eligibility.rules.serialization import EXTRA_SPECS
+
+EMERGENCY_CAUSES = {
+    "accident": "意外事件",
+    "illness": "突发重病",
+    "disaster": "自然灾害",
+    "pending_application": "正在申请低保/特困（过渡救助）",
+    "other": "其他",
+}
+# The form fields that become ``request.extra`` (named as in ``EXTRA_SPECS``).
+EXTRA_FIELDS = ("cause", "expense", "inpatient_cost", "insurance_paid", "paid_this_year", "in_county", "stage")
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
 MAX_MEMBERS = 20
@@ -53,10 +64,24 @@ class CalculatorForm(StyledForm, forms.Form):
         label="收入增加原因", required=False, choices=_blank(list(INCOME_RISE_CAUSES.items()))
     )
 
+    # Inputs of the other programs (``serialization.EXTRA_SPECS``); only those of the chosen program are sent.
+    cause = forms.ChoiceField(label="急难原因", required=False, choices=_blank(list(EMERGENCY_CAUSES.items())))
+    expense = _money("支出金额（元）", help_text="急难型：急需救助的金额；支出型：医疗、教育等必需支出（扣除报销后）")
+    inpatient_cost = _money("住院总费用（元）", help_text="医疗救助：住院救助时填写")
+    insurance_paid = _money("基本医保和大病保险已报销（元）")
+    paid_this_year = _money("本年度已获医疗救助（元）")
+    in_county = forms.BooleanField(label="在县域内定点医院住院", required=False)
+    stage = forms.ChoiceField(
+        label="就读阶段（教育救助）",
+        required=False,
+        choices=_blank([c for c in EducationStage.choices if c[0] != EducationStage.NONE]),
+    )
+
     sections = [
         ("测算条件", ["jurisdiction", "program", "month", "area_type"]),
         ("家庭情况", ["financial_assets", "subject", "centralised_support"]),
         ("渐退（已在保家庭）", ["current_amount", "current_since", "income_rise_cause"]),
+        ("临时救助、医疗救助、教育救助", [*EXTRA_FIELDS]),
     ]
 
     def __init__(self, *args: Any, jurisdictions: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -200,6 +225,14 @@ def calculator_request(form: CalculatorForm, members: BaseMemberFormSet) -> dict
     }
     if data.get("subject"):
         request["subject"] = data["subject"].strip()
+    spec = EXTRA_SPECS.get(data["program"], {})
+    extra = {}
+    for name in EXTRA_FIELDS:
+        value = data.get(name)
+        if name in spec and value not in (None, "", False):
+            extra[name] = str(value) if isinstance(value, Decimal) else value
+    if extra:
+        request["extra"] = extra
     return request
 
 

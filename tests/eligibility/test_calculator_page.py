@@ -403,3 +403,21 @@ def test_caseworker_runs_the_calculator_in_a_browser(browser_page, live_server, 
     assert page.get_by_test_id("steps").is_visible()
     page.screenshot(path=str(SCREENSHOTS / "calculator-print.png"), full_page=True)
     page.pdf(path=str(SCREENSHOTS / "calculator-print.pdf"), format="A4")
+
+
+def test_other_programs_take_their_inputs_from_the_form(client, world, profiles):
+    """急难型 bridge aid in 长白: one month of the URBAN standard (790 in July 2026), even for a rural household;
+    inputs of other programs (the medical fields) are not sent with it."""
+    client.force_login(world.caseworker_a1)
+    data = form_data(world, program="temp_emergency", cause="pending_application", inpatient_cost="1000")
+    html = text_of(client.post(URL, data))
+    assert 'data-testid="evaluation-result" data-outcome="eligible"' in html
+    assert '<dd class="fw-semibold" data-testid="amount">790.00 元</dd>' in html
+
+
+def test_education_aid_uses_the_stage_field(client, world, profiles):
+    client.force_login(world.caseworker_a1)
+    data = form_data(world, program="education", stage="bachelor")
+    response = client.post(URL, data)
+    assert response.status_code == 200
+    assert 'data-testid="evaluation-result"' in text_of(response)
