@@ -22,10 +22,12 @@ from django.urls import reverse
 from django.utils.html import format_html_join
 
 from assistance.errors import ApplicationError
-from assistance.models import Program, RecognisedIllness, Region, RoleAssignment, Staff
+from assistance.models import CalendarOverride, Program, RecognisedIllness, Region, RoleAssignment, Staff
 from assistance.roles import RegionLevel, Role, capabilities_for
 from assistance.scoping import active_assignments
 from assistance.services import (
+    calendar_override_delete,
+    calendar_override_set,
     can_administer_region,
     can_manage_staff,
     illness_save,
@@ -254,6 +256,62 @@ class ProgramAdmin(ServiceModelAdmin):
         if change and not form.has_changed():
             return
         adopt(obj, program_save(actor=request.user, program=obj))
+
+
+# --- the working-day calendar ------------------------------------------------------------------------
+
+
+class CalendarOverrideAdmin(ServiceModelAdmin):
+    """Dates recorded over the library's holiday calendar. National: county administrators may look, only
+    superusers record, change or remove (through the services, audited)."""
+
+    list_display = ("day", "weekday", "is_working_day", "note", "recorded_by", "recorded_at")
+    list_filter = ("is_working_day",)
+    search_fields = ("note",)
+    date_hierarchy = "day"
+    list_select_related = ("recorded_by",)
+    ordering = ("-day",)
+    actions = None
+
+    @admin.display(description="星期")
+    def weekday(self, obj) -> str:
+        return "星期" + "一二三四五六日"[obj.day.weekday()]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("day", "is_working_day", "note")
+        return ("day", "is_working_day", "note", "recorded_by", "recorded_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else ("day", "recorded_by", "recorded_at")
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def delete_model(self, request, obj) -> None:
+        calendar_override_delete(actor=request.user, override=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for override in queryset:
+            calendar_override_delete(actor=request.user, override=override)
+
+    def save_model(self, request, obj, form, change):
+        if change and not form.has_changed():
+            return
+        data = form.cleaned_data
+        saved = calendar_override_set(
+            actor=request.user,
+            day=data["day"] if not change else obj.day,
+            is_working_day=data["is_working_day"],
+            note=data["note"],
+        )
+        adopt(obj, saved)
 
 
 # --- recognised illnesses ----------------------------------------------------------------------------
@@ -642,3 +700,4 @@ admin.site.register(Region, RegionAdmin)
 admin.site.register(Program, ProgramAdmin)
 admin.site.register(RecognisedIllness, RecognisedIllnessAdmin)
 admin.site.register(Staff, StaffAdmin)
+admin.site.register(CalendarOverride, CalendarOverrideAdmin)

@@ -185,3 +185,31 @@ class RecognisedIllness(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CalendarOverride(models.Model):
+    """An administrator's ruling on one date of the national working-day calendar (节假日安排补录).
+
+    The official calendar, with its make-up working days (调休), comes from the ``chinesecalendar``
+    library; a row here wins over it. It is for dates the library does not know yet (a new year
+    announced by the State Council before the library's release) or that a later notice changed.
+    Written only by ``assistance.services.calendar_override_set`` / ``calendar_override_delete``.
+    """
+
+    day = models.DateField("日期", unique=True)
+    is_working_day = models.BooleanField(
+        "工作日", help_text="勾选为工作日（含调休上班日），不勾选为休息日（含法定节假日）"
+    )
+    note = models.CharField("依据", max_length=200, help_text="如：国务院办公厅关于2027年部分节假日安排的通知")
+    recorded_by = models.ForeignKey(
+        Staff, verbose_name="录入人", on_delete=models.PROTECT, related_name="calendar_overrides"
+    )
+    recorded_at = models.DateTimeField("录入时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "节假日安排补录"
+        verbose_name_plural = "节假日安排补录（工作日日历）"
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {'工作日' if self.is_working_day else '休息日'}"

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from assistance.errors import ApplicationError, PermissionRefused, from_validation_error
-from assistance.models import PATH_SEPARATOR, Program, RecognisedIllness, Region, RoleAssignment, Staff
+from assistance.models import (
+    PATH_SEPARATOR,
+    CalendarOverride,
+    Program,
+    RecognisedIllness,
+    Region,
+    RoleAssignment,
+    Staff,
+)
 from assistance.roles import LEVEL_DEPTH, ROLE_LEVELS, RegionLevel, Role, capabilities_for, roles_incompatible
 from assistance.scoping import active_assignments, in_scope
 from audit.services import audit_record, model_snapshot
@@ -133,6 +143,62 @@ def illness_save(*, actor: Staff, illness: RecognisedIllness) -> RecognisedIllne
         region=illness.county,
     )
     return illness
+
+
+# --- the working-day calendar ------------------------------------------------------------------------
+
+
+def _require_calendar_admin(actor: Staff) -> None:
+    # The holiday arrangement is national (State Council notice), so no county may change it.
+    if not (actor.is_active and actor.is_superuser) and not getattr(actor, "is_system", False):
+        raise PermissionRefused("节假日安排全国统一，只有系统管理员可以补录")
+
+
+@transaction.atomic
+def calendar_override_set(*, actor: Staff, day: datetime.date, is_working_day: bool, note: str) -> CalendarOverride:
+    """Record (or change) whether ``day`` is a working day; it then wins over the library's calendar.
+
+    Superusers only; ``note`` must name the notice it follows. Raises ApplicationError otherwise.
+    """
+    _require_calendar_admin(actor)
+    note = (note or "").strip()
+    if not note:
+        raise ApplicationError(
+            "请填写依据（如国务院办公厅关于节假日安排的通知）", code="note_required", fields={"note": ["必须填写依据"]}
+        )
+    override = CalendarOverride.objects.select_for_update().filter(day=day).first()
+    before = model_snapshot(override) if override else None
+    if override is None:
+        override = CalendarOverride(day=day)
+    override.is_working_day = is_working_day
+    override.note = note
+    override.recorded_by = actor
+    full_clean_or_raise(override, exclude=["day"] if override.pk else None)
+    try:
+        with transaction.atomic():
+            override.save()
+    except IntegrityError:  # another administrator recorded the same date at the same moment
+        raise ApplicationError("该日期刚被他人补录，请刷新后重试", code="conflict", status=409) from None
+    audit_record(
+        actor=actor,
+        action="calendar_override.update" if before else "calendar_override.create",
+        target=override,
+        before=before,
+        after=model_snapshot(override),
+    )
+    return override
+
+
+@transaction.atomic
+def calendar_override_delete(*, actor: Staff, override: CalendarOverride) -> None:
+    """Remove an override, so the date follows the library again (or becomes unknown). Superusers only."""
+    _require_calendar_admin(actor)
+    override = CalendarOverride.objects.select_for_update().filter(pk=override.pk).first()
+    if override is None:
+        raise ApplicationError("该补录记录已不存在", code="not_found", status=404)
+    before = model_snapshot(override)
+    audit_record(actor=actor, action="calendar_override.delete", target=override, before=before, after=None)
+    override.delete()
 
 
 # --- staff -------------------------------------------------------------------------------------------
