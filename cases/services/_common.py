@@ -14,6 +14,7 @@ from assistance.errors import ApplicationError, PermissionRefused, StaleVersion
 from assistance.models import Region, Staff
 from assistance.roles import capabilities_for
 from assistance.scoping import in_scope
+from audit.services import audit_record
 from cases.choices import HouseholdStatus
 from cases.models import Household
 
@@ -90,3 +91,9 @@ def _apply(instance, data: dict[str, Any], allowed: tuple[str, ...]) -> None:
 
 def _county_of(household: Household) -> Region | None:
     return household.hukou_region.county()
+
+
+def audit_household_event(*, actor: Staff, action: str, target, household: Household, **event: Any) -> None:
+    """Record an audit event about ``household`` or one of its records: filed under the household's
+    history and its 户籍 region (``before``/``after``/``changes``/``note`` as for ``audit_record``)."""
+    audit_record(actor=actor, action=action, target=target, region=household.hukou_region, household=household, **event)

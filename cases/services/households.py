@@ -15,10 +15,17 @@ from assistance.models import Staff
 from assistance.roles import RegionLevel
 from assistance.scoping import in_scope
 from assistance.services import full_clean_or_raise
-from audit.services import audit_record, model_snapshot
+from audit.services import model_snapshot
 from cases.choices import Relation
 from cases.models import Household, HouseholdUserObjectPermission, Member
-from cases.services._common import _apply, _check_version, _county_of, _require_editor, _save_guarded
+from cases.services._common import (
+    _apply,
+    _check_version,
+    _county_of,
+    _require_editor,
+    _save_guarded,
+    audit_household_event,
+)
 from cases.services.members import MEMBER_FIELDS, _validate_member
 
 HOUSEHOLD_FIELDS = (
@@ -87,21 +94,19 @@ def household_create(*, actor: Staff, members: list[MemberInput], **fields: Any)
         created.append(member)
     household.head = next(m for m in created if m.relation == Relation.HEAD)
     household.save(update_fields=["head"])
-    audit_record(
+    audit_household_event(
         actor=actor,
         action="household.create",
         target=household,
         after=model_snapshot(household),
-        region=household.hukou_region,
         household=household,
     )
     for member in created:
-        audit_record(
+        audit_household_event(
             actor=actor,
             action="member.create",
             target=member,
             after=model_snapshot(member),
-            region=household.hukou_region,
             household=household,
         )
     return household
@@ -130,13 +135,12 @@ def household_update(*, actor: Staff, household: Household, expected_version: in
     full_clean_or_raise(household, exclude=["head", "created_by", "code"])
     household.version += 1
     household.save()
-    audit_record(
+    audit_household_event(
         actor=actor,
         action="household.update",
         target=household,
         before=before,
         after=model_snapshot(household),
-        region=household.hukou_region,
         household=household,
     )
     return household
@@ -157,13 +161,12 @@ def household_grant_access(*, actor: Staff, household: Household, grantee: Staff
     if not reason.strip():
         raise ApplicationError("请填写授权理由", code="invalid", fields={"reason": ["这是必填项"]})
     assign_perm("view_household", grantee, household)
-    audit_record(
+    audit_household_event(
         actor=actor,
         action="household.grant_view",
         target=household,
         changes={"grantee": grantee.get_username()},
         note=reason,
-        region=household.hukou_region,
         household=household,
     )
 
@@ -175,12 +178,11 @@ def household_revoke_access(*, actor: Staff, household: Household, grantee: Staf
     if not can_administer_region(actor, household.hukou_region):
         raise PermissionRefused("只有该家庭所在县的管理员可以撤销授权")
     HouseholdUserObjectPermission.objects.filter(content_object=household, user=grantee).delete()
-    audit_record(
+    audit_household_event(
         actor=actor,
         action="household.revoke_view",
         target=household,
         changes={"grantee": grantee.get_username()},
-        region=household.hukou_region,
         household=household,
     )
 
@@ -212,13 +214,12 @@ def household_change_head(
     household.head = new_head
     household.version += 1
     household.save(update_fields=["head", "version", "updated_at"])
-    audit_record(
+    audit_household_event(
         actor=actor,
         action="household.change_head",
         target=household,
         before=before,
         after=model_snapshot(household),
-        region=household.hukou_region,
         household=household,
     )
     return household

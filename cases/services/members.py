@@ -14,12 +14,19 @@ from django.utils import timezone
 from assistance.errors import ApplicationError, PermissionRefused
 from assistance.models import RecognisedIllness, Region, Staff
 from assistance.roles import capabilities_for
-from audit.services import audit_record, mask_id_number, model_snapshot
+from audit.services import mask_id_number, model_snapshot
 from cases.choices import HouseholdStatus, MembershipEnd, Relation, SelfCareLevel
 from cases.id_numbers import parse_id_number
 from cases.models import Household, Member
 from cases.selectors import households_visible_to
-from cases.services._common import _apply, _check_version, _county_of, _require_editor, _save_guarded
+from cases.services._common import (
+    _apply,
+    _check_version,
+    _county_of,
+    _require_editor,
+    _save_guarded,
+    audit_household_event,
+)
 
 MEMBER_FIELDS = (
     "name",
@@ -166,12 +173,11 @@ def member_add(*, actor: Staff, household: Household, name: str, id_number: str,
         household.head = member
     household.version += 1
     household.save(update_fields=["head", "version", "updated_at"])
-    audit_record(
+    audit_household_event(
         actor=actor,
         action="member.create",
         target=member,
         after=model_snapshot(member),
-        region=household.hukou_region,
         household=household,
     )
     return member
@@ -200,13 +206,12 @@ def member_update(*, actor: Staff, member: Member, expected_version: int | None,
     _validate_member(actor, member, _county_of(household))
     member.version += 1
     _save_guarded(member)
-    audit_record(
+    audit_household_event(
         actor=actor,
         action="member.update",
         target=member,
         before=before,
         after=model_snapshot(member),
-        region=household.hukou_region,
         household=household,
     )
     return member
@@ -239,13 +244,12 @@ def member_remove(*, actor: Staff, member: Member, left_on: datetime.date, reaso
         member.deceased_on = left_on
     member.version += 1
     member.save()
-    audit_record(
+    audit_household_event(
         actor=actor,
         action="member.remove",
         target=member,
         before=before,
         after=model_snapshot(member),
-        region=household.hukou_region,
         household=household,
     )
     if not others.exists():
@@ -254,13 +258,12 @@ def member_remove(*, actor: Staff, member: Member, left_on: datetime.date, reaso
         household.head = None
         household.version += 1
         household.save(update_fields=["status", "head", "version", "updated_at"])
-        audit_record(
+        audit_household_event(
             actor=actor,
             action="household.close",
             target=household,
             before=hh_before,
             after=model_snapshot(household),
-            region=household.hukou_region,
             household=household,
             note="最后一名成员迁出，家庭注销",
         )
@@ -272,13 +275,12 @@ def member_reveal_id_number(*, actor: Staff, member: Member, purpose: str = "") 
     """Return the full ID number, recording that the actor viewed it (personal-data access log)."""
     if not capabilities_for(actor).reveal_id_number and not actor.is_superuser:
         raise PermissionRefused("您的岗位不能查看完整身份证号")
-    audit_record(
+    audit_household_event(
         actor=actor,
         action="member.reveal_id_number",
         target=member,
         changes={"viewed": "id_number"},
         note=purpose[:200],
-        region=member.household.hukou_region,
         household=member.household,
     )
     return member.id_number

@@ -13,10 +13,10 @@ from django.utils import timezone
 from assistance.errors import ApplicationError
 from assistance.models import Staff
 from assistance.services import full_clean_or_raise
-from audit.services import audit_record, model_snapshot
+from audit.services import model_snapshot
 from cases.id_numbers import parse_id_number
 from cases.models import Asset, Household, LegalSupporter, Member, MemberIncome, RigidExpense
-from cases.services._common import _apply, _require_editor, _save_guarded
+from cases.services._common import _apply, _require_editor, _save_guarded, audit_household_event
 
 
 def _household_of(obj) -> Household:
@@ -29,12 +29,11 @@ def _create_record(actor: Staff, obj, *, action: str) -> Any:
     _require_editor(actor, household)
     full_clean_or_raise(obj, validate_constraints=False)  # the database checks them; _save_guarded reports
     _save_guarded(obj)
-    audit_record(
+    audit_household_event(
         actor=actor,
         action=action,
         target=obj,
         after=model_snapshot(obj),
-        region=household.hukou_region,
         household=household,
     )
     return obj
@@ -59,13 +58,12 @@ def _update_record(
         prepare(obj, household)
     full_clean_or_raise(obj, validate_constraints=False)  # the database checks them; _save_guarded reports
     _save_guarded(obj)
-    audit_record(
+    audit_household_event(
         actor=actor,
         action=action,
         target=obj,
         before=before,
         after=model_snapshot(obj),
-        region=household.hukou_region,
         household=household,
     )
     return obj
@@ -77,14 +75,13 @@ def _delete_record(actor: Staff, obj, *, action: str) -> None:
     _require_editor(actor, household)
     before = model_snapshot(obj)
     label = str(obj)
-    audit_record(
+    audit_household_event(
         actor=actor,
         action=action,
         target=obj,
         before=before,
         after=None,
         note=f"删除：{label}"[:500],
-        region=household.hukou_region,
         household=household,
     )
     obj.delete()
