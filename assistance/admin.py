@@ -17,17 +17,28 @@ from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.contrib.auth import password_validation
 from django.contrib.auth.views import PasswordChangeView
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.html import format_html_join
 
 from assistance.errors import ApplicationError
-from assistance.models import CalendarOverride, Program, RecognisedIllness, Region, RoleAssignment, Staff
+from assistance.models import (
+    CalendarOverride,
+    CalendarYear,
+    Program,
+    RecognisedIllness,
+    Region,
+    RoleAssignment,
+    Staff,
+)
 from assistance.roles import RegionLevel, Role, capabilities_for
 from assistance.scoping import active_assignments
 from assistance.services import (
     calendar_override_delete,
     calendar_override_set,
+    calendar_year_declare,
+    calendar_year_undeclare,
     can_administer_region,
     can_manage_staff,
     illness_save,
@@ -312,6 +323,66 @@ class CalendarOverrideAdmin(ServiceModelAdmin):
             note=data["note"],
         )
         adopt(obj, saved)
+
+
+class CalendarYearAdmin(ServiceModelAdmin):
+    """Years whose whole holiday arrangement has been entered as overrides (deadlines in them are no longer
+    provisional). County administrators may look; only superusers declare or withdraw (through the
+    services, audited). A declaration is not edited: withdraw it and declare again."""
+
+    list_display = ("year", "source", "override_days", "declared_by", "declared_at")
+    search_fields = ("source",)
+    list_select_related = ("declared_by",)
+    ordering = ("-year",)
+    actions = None
+
+    def get_queryset(self, request):
+        recorded = (
+            CalendarOverride.objects.filter(day__year=OuterRef("year"))
+            .order_by()
+            .values("day__year")
+            .annotate(days=Count("pk"))
+            .values("days")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(override_days=Coalesce(Subquery(recorded, output_field=IntegerField()), 0))
+        )
+
+    @admin.display(description="已补录天数", ordering="override_days")
+    def override_days(self, obj) -> int:
+        return getattr(obj, "override_days", 0)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("year", "source")
+        return ("year", "source", "declared_by", "declared_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else ("year", "source", "declared_by", "declared_at")
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def delete_model(self, request, obj) -> None:
+        calendar_year_undeclare(actor=request.user, calendar_year=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for calendar_year in queryset:
+            calendar_year_undeclare(actor=request.user, calendar_year=calendar_year)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # read-only once declared
+        data = form.cleaned_data
+        adopt(obj, calendar_year_declare(actor=request.user, year=data["year"], source=data["source"]))
 
 
 # --- recognised illnesses ----------------------------------------------------------------------------
@@ -696,8 +767,10 @@ def password_change(request, extra_context=None):
 
 
 admin.site.password_change = password_change
+
 admin.site.register(Region, RegionAdmin)
 admin.site.register(Program, ProgramAdmin)
 admin.site.register(RecognisedIllness, RecognisedIllnessAdmin)
 admin.site.register(Staff, StaffAdmin)
 admin.site.register(CalendarOverride, CalendarOverrideAdmin)
+admin.site.register(CalendarYear, CalendarYearAdmin)

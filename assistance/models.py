@@ -4,6 +4,7 @@ each county's list of recognised serious illnesses."""
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -213,3 +214,35 @@ class CalendarOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day:%Y-%m-%d} {'工作日' if self.is_working_day else '休息日'}"
+
+
+class CalendarYear(models.Model):
+    """An administrator's declaration that a whole year's holiday arrangement (节假日安排年度) has been
+    entered as ``CalendarOverride`` rows: every holiday taken off on a weekday and every make-up working day
+    (调休) on a weekend, as the State Council's notice lists them.
+
+    For a year the ``chinesecalendar`` library does not cover, a declared year is then counted as Monday to
+    Friday plus its overrides, and deadlines in it are no longer provisional (see ``assistance.workdays``).
+    Written only by ``assistance.services.calendar_year_declare`` / ``calendar_year_undeclare``.
+    """
+
+    year = models.PositiveSmallIntegerField(
+        "年份", unique=True, validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    source = models.CharField(
+        "依据",
+        max_length=200,
+        help_text="如：国务院办公厅关于2027年部分节假日安排的通知（国办发明电〔2026〕X号）",
+    )
+    declared_by = models.ForeignKey(
+        Staff, verbose_name="声明人", on_delete=models.PROTECT, related_name="calendar_years"
+    )
+    declared_at = models.DateTimeField("声明时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "节假日安排年度"
+        verbose_name_plural = "节假日安排年度（工作日日历）"
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return f"{self.year} 年节假日安排"

@@ -13,6 +13,7 @@ from assistance.errors import ApplicationError, PermissionRefused, from_validati
 from assistance.models import (
     PATH_SEPARATOR,
     CalendarOverride,
+    CalendarYear,
     Program,
     RecognisedIllness,
     Region,
@@ -21,6 +22,7 @@ from assistance.models import (
 )
 from assistance.roles import LEVEL_DEPTH, ROLE_LEVELS, RegionLevel, Role, capabilities_for, roles_incompatible
 from assistance.scoping import active_assignments, in_scope
+from assistance.workdays import library_covers_year, unrecorded_fixed_holidays
 from audit.services import audit_record, model_snapshot
 
 
@@ -191,7 +193,9 @@ def calendar_override_set(*, actor: Staff, day: datetime.date, is_working_day: b
 
 @transaction.atomic
 def calendar_override_delete(*, actor: Staff, override: CalendarOverride) -> None:
-    """Remove an override, so the date follows the library again (or becomes unknown). Superusers only."""
+    """Remove an override, so the date follows the library, its declared year or the provisional rule again.
+
+    Superusers only."""
     _require_calendar_admin(actor)
     override = CalendarOverride.objects.select_for_update().filter(pk=override.pk).first()
     if override is None:
@@ -199,6 +203,71 @@ def calendar_override_delete(*, actor: Staff, override: CalendarOverride) -> Non
     before = model_snapshot(override)
     audit_record(actor=actor, action="calendar_override.delete", target=override, before=before, after=None)
     override.delete()
+
+
+@transaction.atomic
+def calendar_year_declare(*, actor: Staff, year: int, source: str) -> CalendarYear:
+    """Declare that the whole holiday arrangement of ``year`` has been entered as overrides.
+
+    From then on the year's other days follow Monday to Friday and its deadlines are no longer provisional
+    (``assistance.workdays``). Superusers only; ``source`` must name the State Council's notice. Refuses a
+    year the ``chinesecalendar`` library covers (``calendar_year_covered``), a year with no override at all
+    (``calendar_year_empty``), one whose fixed-date statutory holidays on weekdays are not all recorded as
+    rest days (``calendar_year_incomplete``) and one already declared (``conflict``).
+    """
+    _require_calendar_admin(actor)
+    source = (source or "").strip()
+    if not source:
+        raise ApplicationError(
+            "请填写依据（如国务院办公厅关于节假日安排的通知）",
+            code="source_required",
+            fields={"source": ["必须填写依据"]},
+        )
+    if CalendarYear.objects.filter(year=year).exists():
+        raise ApplicationError(f"{year} 年已声明，无需重复声明", code="conflict", status=409)
+    declaration = CalendarYear(year=year, source=source, declared_by=actor)
+    full_clean_or_raise(declaration)
+    if library_covers_year(year):
+        raise ApplicationError(
+            f"{year} 年的节假日安排已包含在 chinesecalendar 中，无需声明", code="calendar_year_covered"
+        )
+    # Lock the year's overrides so none is removed while the declaration is checked against them.
+    overrides = dict(
+        CalendarOverride.objects.select_for_update().filter(day__year=year).values_list("day", "is_working_day")
+    )
+    if not overrides:
+        raise ApplicationError("请先补录该年的节假日和调休上班日", code="calendar_year_empty")
+    # 《全国年节及纪念日放假办法》第二条: 元旦, 劳动节 and 国庆节 are always rest days; a notice that was
+    # entered completely has recorded each of them that falls on Monday–Friday.
+    missing = unrecorded_fixed_holidays(year, overrides)
+    if missing:
+        days = "、".join(f"{day:%Y-%m-%d}（{name}）" for day, name in missing)
+        raise ApplicationError(
+            f"以下法定节假日尚未补录为休息日：{days}，请先补录该年的全部节假日和调休上班日",
+            code="calendar_year_incomplete",
+            extra={"days": [day.isoformat() for day, _ in missing]},
+        )
+    try:
+        with transaction.atomic():
+            declaration.save()
+    except IntegrityError:  # declared already, or by another administrator at the same moment
+        raise ApplicationError(f"{year} 年已声明，无需重复声明", code="conflict", status=409) from None
+    audit_record(
+        actor=actor, action="calendar_year.declare", target=declaration, before=None, after=model_snapshot(declaration)
+    )
+    return declaration
+
+
+@transaction.atomic
+def calendar_year_undeclare(*, actor: Staff, calendar_year: CalendarYear) -> None:
+    """Withdraw a year's declaration: its days not overridden become provisional again. Superusers only."""
+    _require_calendar_admin(actor)
+    calendar_year = CalendarYear.objects.select_for_update().filter(pk=calendar_year.pk).first()
+    if calendar_year is None:
+        raise ApplicationError("该年度声明已不存在", code="not_found", status=404)
+    before = model_snapshot(calendar_year)
+    audit_record(actor=actor, action="calendar_year.undeclare", target=calendar_year, before=before, after=None)
+    calendar_year.delete()
 
 
 # --- staff -------------------------------------------------------------------------------------------
