@@ -74,6 +74,9 @@ class Capabilities:
     view_audit_trail: bool  # the audit trail pages beyond a household's own history
     manage_staff: bool  # the admin console for users and regions of one's county
     use_calculator: bool  # the what-if calculator (试算) and evaluations of registered households
+    process_cases: bool  # intake, investigation, evaluation, town review, public notice, 急难 pay-first aid
+    decide_cases: bool  # county confirmation or refusal, post-approval of 急难 aid, 特困 sampling visits
+    report_discovery: bool  # active-discovery reports (主动发现)
 
     @property
     def role_labels(self) -> list[str]:
@@ -88,6 +91,9 @@ def capabilities_for_roles(roles: frozenset[str]) -> Capabilities:
         view_audit_trail=bool(roles & {Role.AUDITOR, Role.COUNTY_ADMIN}),
         manage_staff=Role.COUNTY_ADMIN in roles,
         use_calculator=bool(roles & {Role.TOWN_CASEWORKER, Role.COUNTY_REVIEWER, Role.COUNTY_ADMIN}),
+        process_cases=Role.TOWN_CASEWORKER in roles,
+        decide_cases=Role.COUNTY_REVIEWER in roles,
+        report_discovery=bool(roles & {Role.VILLAGE_ASSISTANT, Role.TOWN_CASEWORKER}),
     )
 
 

@@ -46,3 +46,8 @@ def scope_q(user, region_lookup: str = "region") -> Q:
 
 def in_scope(user, region: Region) -> bool:
     return any(region.path.startswith(r.path) for r in scope_regions(user))
+
+
+def holds_role_over(user, role: str, region: Region) -> bool:
+    """Return whether ``user`` holds ``role`` through an assignment whose region contains ``region``."""
+    return any(a.role == role and region.path.startswith(a.region.path) for a in active_assignments(user))

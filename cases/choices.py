@@ -173,3 +173,100 @@ class MembershipEnd(models.TextChoices):
     MARRIED_OUT = "married_out", "婚嫁迁出"
     JOINED_OTHER = "joined_other", "并入其他家庭"
     REGISTERED_IN_ERROR = "error", "登记错误"
+
+
+# --- applications and their workflow (cases.models.workflow) ------------------------------------------
+
+
+class ApplicationKind(models.TextChoices):
+    NEW = "new", "新申请"
+    RECHECK = "recheck", "复核"
+    CHANGE = "change", "变更"
+    EXIT = "exit", "退出"
+
+
+class ProgramCode(models.TextChoices):
+    # The rules engine's program codes (eligibility.rules.engine.PROGRAMS).
+    DIBAO = "dibao", "低保（按户）"
+    DIBAO_SINGLE = "dibao_single", "低保（单人户）"
+    TEKUN = "tekun", "特困供养"
+    TEMP_EMERGENCY = "temp_emergency", "临时救助（急难型）"
+    TEMP_EXPENDITURE = "temp_expenditure", "临时救助（支出型）"
+    MEDICAL = "medical", "医疗救助"
+    EDUCATION = "education", "教育救助"
+
+
+# Programs decided for one person of the household (the application names its subject).
+SUBJECT_PROGRAMS = frozenset({ProgramCode.DIBAO_SINGLE, ProgramCode.TEKUN, ProgramCode.MEDICAL, ProgramCode.EDUCATION})
+# Programs that follow the full 低保/特困 procedure with public notice (dibao-shenhe-queren-banfa-2021 第十九条,
+# tekun-renyuan-rending-banfa-2021 第十五条).
+NOTICE_PROGRAMS = frozenset({ProgramCode.DIBAO, ProgramCode.DIBAO_SINGLE, ProgramCode.TEKUN})
+# Programs that become a monthly enrolment (在保) when confirmed.
+ENROLMENT_PROGRAMS = NOTICE_PROGRAMS
+
+
+class ApplicationStatus(models.TextChoices):
+    MATERIALS_PENDING = "materials_pending", "待补齐材料"  # 一次性告知 issued; not yet accepted
+    ACCEPTED = "accepted", "已受理"  # the investigation must start within 3 working days
+    INVESTIGATING = "investigating", "调查核实中"  # economic verification requested, home visit
+    EVALUATED = "evaluated", "已评估"  # a decision snapshot exists; 民主评议 if required, then town review
+    TOWN_APPROVED = "town_approved", "乡镇审核同意，待公示"
+    NOTICE = "notice", "公示中"
+    DECISION = "decision", "待审核确认"  # with the county (or the town where delegated)
+    POST_APPROVAL = "post_approval", "已先行救助，待后置审批"  # 急难型 above the town's limit
+    CONFIRMED = "confirmed", "已确认"
+    REFUSED = "refused", "不予确认"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+OPEN_STATUSES = frozenset(
+    {
+        ApplicationStatus.MATERIALS_PENDING,
+        ApplicationStatus.ACCEPTED,
+        ApplicationStatus.INVESTIGATING,
+        ApplicationStatus.EVALUATED,
+        ApplicationStatus.TOWN_APPROVED,
+        ApplicationStatus.NOTICE,
+        ApplicationStatus.DECISION,
+        ApplicationStatus.POST_APPROVAL,
+    }
+)
+
+
+class Channel(models.TextChoices):
+    WINDOW = "window", "窗口申请"
+    ONLINE = "online", "网上申请"
+    PROXY = "proxy", "委托代办"
+    DISCOVERY = "discovery", "主动发现"
+
+
+class DeliberationResult(models.TextChoices):
+    AGREE = "agree", "多数同意"
+    DISAGREE = "disagree", "多数不同意"
+
+
+class EnrolmentStatus(models.TextChoices):
+    ACTIVE = "active", "在保"
+    EXITING = "exiting", "渐退期"
+    SUSPENDED = "suspended", "暂停"
+    ENDED = "ended", "已停保"
+
+
+class DiscoveryStatus(models.TextChoices):
+    OPEN = "open", "待处理"
+    CONVERTED = "converted", "已转为申请"
+    CLOSED = "closed", "已办结（不需救助）"
+
+
+class IncomeRiseCause(models.TextChoices):
+    # Why an enrolled household's income rose (渐退 where the profile limits it to work: exit.cause).
+    WORK = "work", "就业创业"
+    OTHER = "other", "其他原因"
+
+
+class EnrolmentChangeCause(models.TextChoices):
+    NEW = "new", "新纳入"
+    RECHECK = "recheck", "复核调整"
+    CHANGE = "change", "变更调整"
+    GRADUATED_EXIT = "graduated_exit", "渐退"
+    EXIT = "exit", "停保（退出）"

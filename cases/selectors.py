@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -16,9 +16,14 @@ from assistance.models import Region
 from assistance.roles import RegionLevel
 from assistance.scoping import scope_q
 from audit.models import AuditEvent
+from cases.choices import OPEN_STATUSES, ApplicationStatus, DiscoveryStatus
 from cases.id_numbers import normalise_id_number
 from cases.models import (
+    Application,
+    ApplicationEvent,
     Asset,
+    DiscoveryReport,
+    Enrolment,
     Household,
     HouseholdUserObjectPermission,
     LegalSupporter,
@@ -217,3 +222,183 @@ def residence_regions_for(actor) -> QuerySet[Region]:
         prefix = f"/{'/'.join(codes[:3])}/" if len(codes) > 3 else region.path
         q |= Q(path__startswith=prefix)
     return Region.objects.filter(q).order_by("path")
+
+
+# --- applications, their inboxes, enrolments and discovery reports ------------------------------------------
+
+
+def application_scope_q(actor, prefix: str = "") -> Q:
+    """Applications the actor may see: those handled in their regions (the case's own village, fixed at intake),
+    or of a household granted to them. Filtering on the application's own region avoids a join to the
+    household for every row (county scale: see bench/bench_inbox.py)."""
+    if actor.is_superuser:
+        return Q()
+    granted = HouseholdUserObjectPermission.objects.filter(
+        content_object=OuterRef(f"{prefix}household_id"), user=actor, permission__codename="view_household"
+    )
+    return scope_q(actor, f"{prefix}region") | Q(Exists(granted))
+
+
+def application_list_for(
+    *, actor, status: str = "", program: str = "", search: str = "", open_only: bool = False
+) -> QuerySet[Application]:
+    """Return the actor's applications, newest first, with what a list row shows (one query)."""
+    qs = Application.objects.filter(application_scope_q(actor)).select_related(
+        "household", "household__head", "subject", "region", "region__parent", "evaluation"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if program:
+        qs = qs.filter(program=program)
+    if open_only:
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    search = (search or "").strip()
+    if search:
+        qs = qs.filter(
+            Q(code__icontains=search)
+            | Q(household__code=search)
+            | Q(household__members__name__contains=search, household__members__is_active=True)
+        ).distinct()
+    return qs
+
+
+def application_get_for(*, actor, pk) -> Application:
+    """Return one application the actor may see, or raise Http404."""
+    try:
+        return (
+            Application.objects.filter(application_scope_q(actor))
+            .select_related(
+                "household",
+                "household__hukou_region",
+                "subject",
+                "region",
+                "region__parent",
+                "county",
+                "evaluation",
+                "accepted_by",
+                "town_reviewed_by",
+                "decided_by",
+                "created_by",
+                "parent",
+            )
+            .get(pk=pk)
+        )
+    except (Application.DoesNotExist, ValueError, TypeError):
+        raise Http404("未找到该申请，或不在您的管辖范围内") from None
+
+
+def _holds(actor, role: str) -> list[Region]:
+    from assistance.scoping import active_assignments
+
+    return [a.region for a in active_assignments(actor) if a.role == role]
+
+
+def _under(regions: list[Region], lookup: str) -> Q:
+    q = Q(pk__in=[])
+    for region in regions:
+        q |= Q(**{f"{lookup}__path__startswith": region.path})
+    return q
+
+
+def inbox_for(*, actor) -> QuerySet[Application]:
+    """Return what waits for the actor (待办), most urgent first: the earliest deadline first, cases without a
+    deadline last.
+
+    - town caseworker: every open case of their towns that the town moves on (intake to notice), decisions
+      delegated to the town, refusals whose written notice is not yet recorded, 急难 cases whose papers are
+      not yet completed;
+    - county reviewer: cases waiting for the county's decision or post-approval in their county;
+    - village assistant: the open cases of their villages (to help applicants; read-only).
+    """
+    from assistance.roles import Role
+
+    town_statuses = [
+        ApplicationStatus.MATERIALS_PENDING,
+        ApplicationStatus.ACCEPTED,
+        ApplicationStatus.INVESTIGATING,
+        ApplicationStatus.EVALUATED,
+        ApplicationStatus.TOWN_APPROVED,
+        ApplicationStatus.NOTICE,
+    ]
+    q = Q(pk__in=[])
+    towns = _holds(actor, Role.TOWN_CASEWORKER)
+    if towns:
+        mine = _under(towns, "region")
+        # A delegated decision waits for a caseworker other than the one who gave the town's opinion.
+        delegated_decision = Q(
+            status__in=[ApplicationStatus.DECISION, ApplicationStatus.POST_APPROVAL],
+            delegated=True,
+            close_relative=False,
+        ) & ~Q(town_reviewed_by=actor)
+        q |= mine & (
+            Q(status__in=town_statuses)
+            | delegated_decision
+            | Q(status=ApplicationStatus.REFUSED, refusal_notified_on__isnull=True)
+            | Q(program="temp_emergency", paid_on__isnull=False, papers_completed_on__isnull=True)
+        )
+    counties = _holds(actor, Role.COUNTY_REVIEWER)
+    if counties:
+        q |= (
+            _under(counties, "region")
+            & Q(status__in=[ApplicationStatus.DECISION, ApplicationStatus.POST_APPROVAL])
+            & (Q(delegated=False) | Q(close_relative=True))
+        )
+    villages = _holds(actor, Role.VILLAGE_ASSISTANT)
+    if villages:
+        q |= _under(villages, "region") & Q(status__in=OPEN_STATUSES)
+    return (
+        Application.objects.filter(q)
+        .select_related("household", "household__head", "subject", "region", "region__parent")
+        .order_by(F("due_on").asc(nulls_last=True), "applied_on", "id")
+    )
+
+
+def application_timeline(application: Application) -> QuerySet[ApplicationEvent]:
+    # In the order the steps happened; a step recorded later than it happened (a paper visit form entered the
+    # next day) still sits on its own day.
+    return application.events.select_related("actor").order_by("day", "at", "id")
+
+
+def notice_list_for(*, actor, village: Region) -> QuerySet[Application]:
+    """The cases under public notice in ``village`` (公示名单): only what the law allows is shown from them."""
+    return (
+        Application.objects.filter(application_scope_q(actor), region=village, status=ApplicationStatus.NOTICE)
+        .select_related("household", "household__head", "subject", "evaluation")
+        .order_by("notice_start", "code")
+    )
+
+
+def enrolment_list_for(*, actor, status: str = "") -> QuerySet[Enrolment]:
+    qs = Enrolment.objects.filter(household_scope_q(actor, prefix="household__")).select_related(
+        "household", "subject", "region", "application"
+    )
+    return qs.filter(status=status) if status else qs
+
+
+def discovery_list_for(*, actor, open_only: bool = True) -> QuerySet[DiscoveryReport]:
+    scope = Q() if actor.is_superuser else scope_q(actor, "region")
+    qs = DiscoveryReport.objects.filter(scope).select_related("region", "reported_by", "household")
+    return qs.filter(status=DiscoveryStatus.OPEN) if open_only else qs
+
+
+def discovery_get_for(*, actor, pk) -> DiscoveryReport:
+    try:
+        return discovery_list_for(actor=actor, open_only=False).get(pk=pk)
+    except (DiscoveryReport.DoesNotExist, ValueError, TypeError):
+        raise Http404("未找到该线索，或不在您的管辖范围内") from None
+
+
+def application_clocks_for(application: Application, *, on=None):
+    """Return the application's clocks as of ``on`` (default today), for the case page and API."""
+    from django.utils import timezone
+
+    from assistance.workdays import WorkingCalendar
+    from cases.deadlines import application_clocks
+    from eligibility.selectors import parameter_set_for
+
+    if application.accepted_on is None:
+        return []
+    params = parameter_set_for(county=application.county, month=application.accepted_on.replace(day=1))
+    return application_clocks(
+        application, params, WorkingCalendar.load(application.accepted_on), on or timezone.localdate()
+    )

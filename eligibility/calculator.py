@@ -155,7 +155,9 @@ def _missing_parameter(error: MissingParameter, jurisdiction: Jurisdiction) -> A
     )
 
 
-def _evaluate(request: Request, jurisdiction: Jurisdiction) -> Decision:
+def evaluate_request(request: Request, jurisdiction: Jurisdiction) -> Decision:
+    """Evaluate ``request`` with the jurisdiction's parameters; an unknown program or a missing parameter
+    becomes an ApplicationError with a Chinese message."""
     if request.program not in PROGRAM_LABELS:
         raise ApplicationError(
             f"不支持的救助项目：{str(request.program)[:40]}",
@@ -191,7 +193,7 @@ def parse_request(data: Any) -> Request:
 
 def evaluate_what_if(*, jurisdiction: Jurisdiction, data: Any) -> Decision:
     """Evaluate a household described in ``data`` (nothing stored)."""
-    return _evaluate(parse_request(data), jurisdiction)
+    return evaluate_request(parse_request(data), jurisdiction)
 
 
 def household_jurisdiction(household: Household) -> Jurisdiction:
@@ -227,7 +229,7 @@ def evaluate_household(
         household=household_facts(household=household, month=month),
         subject=str(subject.pk) if subject is not None else None,
     )
-    return jurisdiction, _evaluate(request, jurisdiction)
+    return jurisdiction, evaluate_request(request, jurisdiction)
 
 
 # --- presenting ----------------------------------------------------------------------------------------

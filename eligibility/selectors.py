@@ -18,6 +18,7 @@ from cases.models import Asset, Household, LegalSupporter, Member, MemberIncome,
 from eligibility.models import ParameterStatus, ParameterVersion, PolicyProfile, ProfileJurisdiction
 from eligibility.rules import facts
 from eligibility.rules.parameters import ParameterSet, ParamValue
+from eligibility.rules.parameters import add_months as _add_months
 from eligibility.rules.profile_data import merge_timelines, parse_value
 from eligibility.rules.schema import PARAMETERS
 
@@ -150,11 +151,6 @@ FINANCIAL_ASSET_KINDS = (
     AssetKind.INTERNET_FINANCE,
 )
 _FEN = Decimal("0.01")
-
-
-def _add_months(month: datetime.date, n: int) -> datetime.date:
-    index = month.year * 12 + month.month - 1 + n
-    return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 def _month_index(day: datetime.date) -> int:

@@ -158,6 +158,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The calculator's request schema also names an ``income_rise_cause`` enum (plain strings).
+    "ENUM_NAME_OVERRIDES": {"ApplicationIncomeRiseCauseEnum": "cases.choices.IncomeRiseCause"},
 }
 
 # Celery: Redis when REDIS_URL is set, otherwise eager in-process execution (make run, make test).

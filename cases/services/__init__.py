@@ -5,7 +5,8 @@ Callers handle :class:`assistance.errors.ApplicationError` (a 4xx with a Chinese
 errors). A refused write leaves nothing behind.
 
 Split by topic — ``households`` (register, edit, change the head, grant a view), ``members`` and
-``records`` (incomes, property, expenses, supporters), with the helpers they share in ``_common``.
+``records`` (incomes, property, expenses, supporters), with the helpers they share in ``_common``; and
+``workflow`` (applications through their procedure, 急难 aid, discovery reports, 失信 and 备案 records).
 Import from ``cases.services``; to patch a helper in a test, patch it in the submodule that calls it.
 """
 
@@ -45,6 +46,29 @@ from cases.services.records import (
     supporter_delete,
     supporter_update,
 )
+from cases.services.workflow import (
+    application_accept,
+    application_decide,
+    application_deliberation_record,
+    application_evaluate,
+    application_extend,
+    application_investigation_start,
+    application_materials_complete,
+    application_notice_close,
+    application_notice_publish,
+    application_objection_record,
+    application_refusal_notify,
+    application_return,
+    application_town_review,
+    application_visit_record,
+    application_withdraw,
+    discovery_report_close,
+    discovery_report_create,
+    emergency_aid_grant,
+    emergency_papers_complete,
+    integrity_penalty_record,
+    relative_filing_record,
+)
 
 __all__ = [
     "ASSET_FIELDS",
@@ -55,9 +79,28 @@ __all__ = [
     "SUPPORTER_FIELDS",
     "MemberInput",
     "_save_guarded",
+    "application_accept",
+    "application_decide",
+    "application_deliberation_record",
+    "application_evaluate",
+    "application_extend",
+    "application_investigation_start",
+    "application_materials_complete",
+    "application_notice_close",
+    "application_notice_publish",
+    "application_objection_record",
+    "application_refusal_notify",
+    "application_return",
+    "application_town_review",
+    "application_visit_record",
+    "application_withdraw",
     "asset_add",
     "asset_delete",
     "asset_update",
+    "discovery_report_close",
+    "discovery_report_create",
+    "emergency_aid_grant",
+    "emergency_papers_complete",
     "expense_add",
     "expense_delete",
     "expense_update",
@@ -69,10 +112,12 @@ __all__ = [
     "income_delete",
     "income_record",
     "income_update",
+    "integrity_penalty_record",
     "member_add",
     "member_remove",
     "member_reveal_id_number",
     "member_update",
+    "relative_filing_record",
     "selfcare_level",
     "supporter_add",
     "supporter_delete",

@@ -25,15 +25,10 @@ from eligibility.rules.decision import Decision, Explainer, Outcome
 from eligibility.rules.dibao import decide
 from eligibility.rules.facts import CurrentEnrolment, Request
 from eligibility.rules.income import IncomeResult
-from eligibility.rules.parameters import ParameterSet, ParamValue
+from eligibility.rules.parameters import ParameterSet, ParamValue, add_months
 from eligibility.rules.rounding import CENT, exact, round_money, shown
 
 CAUSES = {"work": "就业创业", "other": "其他原因"}
-
-
-def add_months(month: datetime.date, n: int) -> datetime.date:
-    index = month.year * 12 + month.month - 1 + n
-    return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 def exit_schedule(

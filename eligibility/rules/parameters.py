@@ -41,6 +41,12 @@ def month_start(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
 
 
+def add_months(month: datetime.date, n: int) -> datetime.date:
+    """Return the first day of the month ``n`` months after (n < 0: before) the month of ``month``."""
+    index = month.year * 12 + month.month - 1 + n
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
 @dataclass(frozen=True)
 class ParameterSet:
     """The parameters of one jurisdiction, usable for any month; ``month`` is the month decided for."""

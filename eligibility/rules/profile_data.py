@@ -30,7 +30,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol
 
-from eligibility.rules.parameters import ParameterSet, ParamValue
+from eligibility.rules.parameters import ParameterSet, ParamValue, add_months
 from eligibility.rules.schema import PARAMETERS, ParamDef
 
 PROFILES_DIR = Path(__file__).resolve().parent.parent / "profiles"
@@ -391,11 +391,6 @@ def profile_for_region(documents: Mapping[str, ProfileDocument], region_code: st
         if region_code in document.jurisdiction_codes:
             return code
     return None
-
-
-def add_months(month: datetime.date, n: int) -> datetime.date:
-    index = month.year * 12 + month.month - 1 + n
-    return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 def coverage_report(

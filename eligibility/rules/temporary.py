@@ -34,7 +34,7 @@ from eligibility.rules.decision import Decision, Explainer, Outcome
 from eligibility.rules.dibao import decide, household_missing, standard_for
 from eligibility.rules.facts import Request
 from eligibility.rules.income import count_income, household_members
-from eligibility.rules.parameters import ParameterSet
+from eligibility.rules.parameters import ParameterSet, add_months
 from eligibility.rules.property import property_test
 from eligibility.rules.rounding import STEPS, exact, round_money, shown
 
@@ -56,11 +56,6 @@ ENROLLED_PROGRAMS = ("dibao", "tekun")
 
 def extra_of(request: Request) -> dict:
     return dict(request.extra)
-
-
-def add_months(month: datetime.date, n: int) -> datetime.date:
-    index = month.year * 12 + month.month - 1 + n
-    return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 def instalments(
