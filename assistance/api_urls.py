@@ -6,7 +6,7 @@ static files, never from a CDN (ReDoc's web fonts are left out).
 Tokens: ``python manage.py drf_create_token <username>``.
 """
 
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import IsAuthenticated
 
@@ -17,6 +17,7 @@ from eligibility import apis as eligibility
 _docs_permissions = [IsAuthenticated]
 
 urlpatterns = [
+    path("", include("cases.api_urls_workflow")),
     path("me/", core.MeApi.as_view(), name="api-me"),
     path("regions/", core.RegionListApi.as_view(), name="api-regions"),
     path("programs/", core.ProgramListApi.as_view(), name="api-programs"),

@@ -121,6 +121,24 @@ def _recent_changes(user) -> list[AuditEvent]:
     return events
 
 
+def _inbox_summary(user, caps) -> dict | None:
+    """What waits for a caseworker, reviewer or village assistant: two aggregate queries."""
+    if not (caps.process_cases or caps.decide_cases or caps.report_discovery):
+        return None
+    from django.utils import timezone
+
+    from cases.selectors import discovery_list_for, inbox_for
+
+    counts = (
+        inbox_for(actor=user)
+        .order_by()
+        .aggregate(total=Count("id"), overdue=Count("id", filter=Q(due_on__lt=timezone.localdate())))
+    )
+    if caps.report_discovery:
+        counts["discoveries"] = discovery_list_for(actor=user, open_only=True).order_by().count()
+    return counts
+
+
 @login_required
 def dashboard(request):
     """Landing page: the user's jurisdiction in numbers, recent registry changes, what they may do."""
@@ -136,5 +154,6 @@ def dashboard(request):
         "is_county_admin": Role.COUNTY_ADMIN in caps.roles,
         "is_auditor": Role.AUDITOR in caps.roles,
         "can_create": caps.edit_registry or user.is_superuser,
+        "inbox": _inbox_summary(user, caps),
     }
     return render(request, "dashboard.html", context)

@@ -1,6 +1,6 @@
 """Pages of the household registry."""
 
-from django.urls import path
+from django.urls import include, path
 
 from cases import views
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("members/<int:pk>/reveal-id/", views.member_reveal_id, name="member-reveal-id"),
     path("id-numbers/check/", views.id_number_check, name="id-number-check"),
     path("regions/villages/", views.region_village_options, name="region-village-options"),
+    path("", include("cases.urls_workflow")),
+    path("", include("cases.urls_notices")),
 ]
 
 # Incomes, property, rigid expenses and legal supporters share one set of views.

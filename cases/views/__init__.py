@@ -7,10 +7,23 @@ the error's own status when it concerns no field, e.g. 409 for a stale version).
 
 Split by topic — ``households`` (list, detail, register, edit, change the head), ``members``,
 ``records`` (incomes, property, expenses, supporters), ``fragments`` (htmx), ``history`` (the detail
-page's history), with what the edit pages share in ``_common``.
+page's history), with what the edit pages share in ``_common``; the case workflow in ``applications``
+(inbox, list, case page, transitions, intake), ``discovery`` (主动发现) and ``workflow`` (what they share).
 """
 
 from cases.views._common import can_edit
+from cases.views.applications import (
+    TRANSITIONS,
+    application_act,
+    application_create,
+    application_detail,
+    application_list,
+    can_take_applications,
+    emergency_aid,
+    household_cases,
+    inbox,
+)
+from cases.views.discovery import discovery_close, discovery_create, discovery_detail, discovery_list
 from cases.views.fragments import id_number_check, member_reveal_id, region_village_options
 from cases.views.history import Change
 from cases.views.households import (
@@ -28,16 +41,29 @@ from cases.views.records import RECORD_KINDS, RecordKind, record_add, record_del
 __all__ = [
     "PAGE_SIZE",
     "RECORD_KINDS",
+    "TRANSITIONS",
     "Change",
     "IncomeMonth",
     "RecordKind",
+    "application_act",
+    "application_create",
+    "application_detail",
+    "application_list",
     "can_edit",
+    "can_take_applications",
+    "discovery_close",
+    "discovery_create",
+    "discovery_detail",
+    "discovery_list",
+    "emergency_aid",
+    "household_cases",
     "household_change_head",
     "household_create",
     "household_detail",
     "household_edit",
     "household_list",
     "id_number_check",
+    "inbox",
     "member_add",
     "member_edit",
     "member_remove",

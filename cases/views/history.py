@@ -8,7 +8,7 @@ from typing import Any
 from assistance.models import RecognisedIllness, Region
 from audit.selectors import action_label
 from cases import selectors
-from cases.models import Asset, Household, LegalSupporter, Member, MemberIncome, RigidExpense
+from cases.models import Application, Asset, Household, LegalSupporter, Member, MemberIncome, RigidExpense
 
 _HISTORY_MODELS = {
     "cases.household": Household,
@@ -17,6 +17,7 @@ _HISTORY_MODELS = {
     "cases.asset": Asset,
     "cases.rigidexpense": RigidExpense,
     "cases.legalsupporter": LegalSupporter,
+    "cases.application": Application,
 }
 
 
