@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime
 import io
 import re
+from collections import Counter
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from stdnum import numdb
 
 from assistance.demo.generator import CountyGenerator, IdAllocator
@@ -18,7 +20,21 @@ from assistance.roles import Role
 from audit.models import AuditEvent
 from audit.services import audit_chain_verify
 from cases.id_numbers import parse_id_number
-from cases.models import Asset, Household, LegalSupporter, Member, MemberIncome, RigidExpense
+from cases.models import (
+    Application,
+    ApplicationEvent,
+    Asset,
+    DiscoveryReport,
+    Enrolment,
+    Evaluation,
+    HomeVisit,
+    Household,
+    LegalSupporter,
+    Member,
+    MemberIncome,
+    RigidExpense,
+)
+from cases.selectors import inbox_for
 from eligibility.models import ParameterStatus, ParameterVersion, PolicyProfile, ProfileJurisdiction
 from eligibility.rules.profile_data import load_documents, parameter_set, profile_for_region
 from eligibility.selectors import parameter_set_for
@@ -38,8 +54,17 @@ TABLES = (
     Asset,
     RigidExpense,
     LegalSupporter,
+    Application,
+    ApplicationEvent,
+    Evaluation,
+    HomeVisit,
+    Enrolment,
+    DiscoveryReport,
     AuditEvent,
 )
+# Enough households for every demo stage in both counties: 麦积 (the county decides; 急难 above the town's
+# 800 yuan goes to post-approval) and 九华山 (confirmation delegated to the town).
+CASES_RUN = ("--households", "50", "--counties", "maiji,jiuhuashan")
 TODAY = datetime.date(2026, 11, 21)
 
 
@@ -125,12 +150,88 @@ def test_small_run_writes_valid_audited_data():
     assert "低保标准 4" in output
     assert 10 <= RecognisedIllness.objects.filter(county__code="220623").count() <= 20
 
-    # everything was written through the services by the system account: the chain covers it
+    # everything was written through the services: the registry by the system account, the demo cases by the
+    # demo staff of the county; the chain covers it all
     assert audit_chain_verify().ok
-    actors = set(AuditEvent.objects.values_list("actor_username", flat=True))
-    assert actors == {"system"}
+    registry = AuditEvent.objects.exclude(action__startswith="application.").exclude(action__startswith="discovery.")
+    assert set(registry.values_list("actor_username", flat=True)) == {"system"}
+    demo_staff = {x.username for slug in ("changbai", "maiji") for x in county_logins(COUNTY_BY_SLUG[slug])}
+    assert set(AuditEvent.objects.values_list("actor_username", flat=True)) <= demo_staff | {"system"}
     created = set(AuditEvent.objects.filter(action="household.create").values_list("household_ref", flat=True))
     assert created == set(Household.objects.values_list("pk", flat=True))
+
+
+@pytest.mark.django_db
+def test_demo_cases_fill_the_inboxes_at_every_stage():
+    # given a seed of two counties
+    output = seed(*CASES_RUN)
+    today = timezone.localdate()
+    maiji = Region.objects.get(code="620503")
+    apps = Application.objects.filter(county=maiji)
+    dibao = apps.filter(program="dibao")
+    worker = Staff.objects.get(username="maiji-t01-caseworker")
+    reviewer = Staff.objects.get(username="maiji-reviewer")
+    assistant = Staff.objects.get(username="maiji-t01-v01-assistant")
+
+    # then 麦积 has 低保 cases at every stage, and two 急难 cases
+    assert Counter(dibao.values_list("status", flat=True)) == {
+        "materials_pending": 2,
+        "accepted": 2,
+        "investigating": 2,
+        "evaluated": 2,
+        "notice": 1,
+        "decision": 2,
+        "confirmed": 1,
+    }
+    assert all(a.missing_materials and a.accepted_on is None for a in dibao.filter(status="materials_pending"))
+    assert sorted(a.visits.count() for a in dibao.filter(status="investigating")) == [0, 1]
+    assert all(a.evaluation.eligible for a in dibao.filter(status__in=["evaluated", "notice", "decision"]))
+    assert dibao.get(status="notice").notice_start == today
+    for app in dibao.filter(status="decision"):
+        assert app.notice_start <= today - datetime.timedelta(days=8) and app.submitted_on == today
+    confirmed = dibao.get(status="confirmed")
+    enrolment = Enrolment.objects.get(application=confirmed)
+    assert enrolment.status == "active" and enrolment.monthly_amount == confirmed.evaluation.amount > 0
+    assert enrolment.start_month == (today.replace(day=28) + datetime.timedelta(days=5)).replace(day=1)
+    assert confirmed.decided_by == reviewer and confirmed.town_reviewed_by.username.startswith("maiji-t0")
+    emergency = apps.filter(program="temp_emergency")
+    assert Counter(emergency.values_list("status", flat=True)) == {"confirmed": 1, "post_approval": 1}
+    assert (
+        emergency.get(status="confirmed").approved_amount <= 800 < emergency.get(status="post_approval").approved_amount
+    )
+    reports = DiscoveryReport.objects.filter(region__path__startswith=maiji.path)
+    assert [(r.status, r.reported_by) for r in reports] == [("open", assistant)] * 2
+
+    # each step was done by the caseworker of the household's town (the back-dated notices by the system account)
+    for event in ApplicationEvent.objects.filter(application__county=maiji).select_related("actor", "application"):
+        town = event.application.region.parent
+        if event.step in ("decide", "enrol"):
+            assert event.actor == reviewer
+        elif event.actor.username != "system":
+            assert any(a.region == town and a.role == Role.TOWN_CASEWORKER for a in event.actor.assignments.all())
+        else:
+            assert event.step == "notice" and event.day < today
+
+    # the printed logins find work waiting: the caseworker in their own town, the reviewer the decisions
+    mine = list(inbox_for(actor=worker))
+    assert mine and all(a.region.parent.code == COUNTY_BY_SLUG["maiji"].towns[0].code for a in mine)
+    assert Counter(a.status for a in inbox_for(actor=reviewer)) == {"decision": 2, "post_approval": 1}
+    assert re.search(r"maiji-reviewer\s+\S+\s+麦积区（待办 3 件）", output)
+
+    # 九华山 confirms in the town, and the demo has one caseworker per town: nothing is decided there
+    jiuhuashan = Application.objects.filter(county__code="341799")
+    assert jiuhuashan.filter(program="dibao", status="decision").count() == 3
+    assert not jiuhuashan.filter(status__in=["confirmed", "post_approval"]).exclude(program="temp_emergency").exists()
+    assert not jiuhuashan.filter(status="post_approval").exists()
+    assert not inbox_for(actor=Staff.objects.get(username="jiuhuashan-reviewer")).exists()
+    assert inbox_for(actor=Staff.objects.get(username="jiuhuashan-t01-caseworker")).exists()
+    assert audit_chain_verify().ok
+
+    # when it runs again, nothing is added and nothing is audited
+    before = table_counts()
+    again = seed(*CASES_RUN)
+    assert table_counts() == before
+    assert "没有任何变化" in again and "新增审计事件 0 条" in again
 
 
 @pytest.mark.django_db

@@ -177,8 +177,11 @@ def month_starts_before(today: datetime.date, count: int) -> list[datetime.date]
     return list(reversed(months))
 
 
-def _yuan(value: float) -> Decimal:
-    """Round a generated amount to whole fen (the only place a float becomes money)."""
+def _yuan(value: float | Decimal) -> Decimal:
+    """Round a generated amount to whole fen: the only place a random (float) draw becomes money; an amount
+    that is money already (a Decimal or an int) is kept exact."""
+    if isinstance(value, (Decimal, int)):
+        return Decimal(value).quantize(Decimal("0.01"))
     return Decimal(round(value * 100)) / 100
 
 
@@ -648,7 +651,7 @@ class CountyGenerator:
             and not any(s.get(flag) for flag in ("in_prison", "is_missing", "is_dibao", "is_tekun", "disability_type"))
         ]
 
-        def add(i: int, kind: str, month: datetime.date, amount: float, note: str = "") -> None:
+        def add(i: int, kind: str, month: datetime.date, amount: float | Decimal, note: str = "") -> None:
             if amount >= 1:
                 incomes.append(IncomePlan(i, month, kind, _yuan(amount), note))
 
@@ -704,7 +707,7 @@ class CountyGenerator:
             elif age >= 60 and rng.random() < 0.92:
                 amount = county.basic_pension + (10 if age >= 70 else 0) + (20 if age >= 80 else 0)
                 for month in self.months:
-                    add(i, "basic_pension", month, float(amount), "城乡居民基本养老保险基础养老金")
+                    add(i, "basic_pension", month, amount, "城乡居民基本养老保险基础养老金")
             if age >= 60 and plan.area_type == "rural" and rng.random() < 0.08:
                 for month in self.months:
                     add(i, "family_planning", month, 100, "农村部分计划生育家庭奖励扶助金")

@@ -7,6 +7,10 @@ What exists is skipped — no service is called for it, so a second run writes n
 event.
 A household is written in one transaction with its members, incomes, property, expenses and legal
 supporters: it is there completely or not at all.
+
+The registry is written as the system account. The demo applications (``assistance.demo.cases``) are then
+driven through the workflow as the demo staff who would do each step — the town caseworker, the village
+assistant, the county reviewer — and skipped for a county that already has any application.
 """
 
 from __future__ import annotations
@@ -146,7 +150,8 @@ class DemoLoader:
         for result in results:
             self._illnesses(result.county, result)
             self._staff(result.county, result)
-            self._households(result.county, result, ids)
+            plans = self._households(result.county, result, ids)
+            self._cases(result.county, result, plans)
         return results
 
     # --- accounts -------------------------------------------------------------------------------------
@@ -257,7 +262,8 @@ class DemoLoader:
 
     # --- households -----------------------------------------------------------------------------------
 
-    def _households(self, county: CountySpec, result: CountyResult, ids: IdAllocator) -> None:
+    def _households(self, county: CountySpec, result: CountyResult, ids: IdAllocator) -> list[HouseholdPlan]:
+        """Write the county's households; return their plans (the demo cases choose among them)."""
         generator = CountyGenerator(county, today=self.today, ids=ids)
         plans = [generator.plan(i) for i in range(self.households)]
         result.households_planned = len(plans)
@@ -286,6 +292,13 @@ class DemoLoader:
             result.created.update(counts)
             if n % 50 == 0:
                 self.progress(f"  {county.county.name}：已处理 {n}/{len(plans)} 户")
+        return plans
+
+    def _cases(self, county: CountySpec, result: CountyResult, plans: list[HouseholdPlan]) -> None:
+        """Drive demo applications through the workflow (``assistance.demo.cases``)."""
+        from assistance.demo.cases import DemoCases  # it imports this module
+
+        DemoCases(county=county, plans=plans, today=self.today, result=result, progress=self.progress).run()
 
     @transaction.atomic
     def _household(self, plan: HouseholdPlan, illnesses: dict[str, RecognisedIllness]) -> Counter:

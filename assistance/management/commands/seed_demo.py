@@ -1,7 +1,8 @@
 """``manage.py seed_demo``: demo data for the five jurisdictions of the policy texts.
 
 Deterministic and idempotent: run it again and nothing changes, not even the audit trail. Everything
-is written through the services as the system account, so the audit chain covers the demo data.
+is written through the services — the registry as the system account, the demo applications as the demo
+staff who would do each step (``assistance.demo.cases``) — so the audit chain covers the demo data.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from assistance.demo.loader import (
 )
 from assistance.demo.regions import COUNTIES, COUNTY_BY_SLUG, CountySpec
 from assistance.models import Staff
+from assistance.roles import Role
 from audit.models import AuditEvent
+from cases.selectors import inbox_for
 
 COUNT_LABELS = (
     ("regions", "区划"),
@@ -39,7 +42,11 @@ COUNT_LABELS = (
     ("assets", "财产"),
     ("expenses", "刚性支出"),
     ("supporters", "义务人"),
+    ("applications", "演示申请"),
+    ("discovery", "主动发现线索"),
 )
+# The logins whose inbox (待办) the headline table counts.
+INBOX_ROLES = (Role.TOWN_CASEWORKER, Role.COUNTY_REVIEWER, Role.VILLAGE_ASSISTANT)
 
 
 def _display_width(text: str) -> int:
@@ -53,7 +60,8 @@ def _pad(text: str, width: int) -> str:
 
 class Command(BaseCommand):
     help = (
-        "生成演示数据：五个政策文件所涉县（市、区）的区划、账号、重病目录、示意低保标准和家庭。"
+        "生成演示数据：政策文件所涉县（市、区）的区划、账号、重病目录、示意低保标准、家庭，"
+        "以及处于各办理环节的演示申请和主动发现线索。"
         "确定性生成，可重复运行（已存在的不再写入，也不产生审计记录）。"
     )
 
@@ -130,14 +138,17 @@ class Command(BaseCommand):
                 )
             )
 
-    def _login_rows(self, logins: list[LoginSpec]) -> list[tuple[str, str, str, str]]:
-        names = dict(
-            Staff.objects.filter(username__in=[x.username for x in logins]).values_list("username", "display_name")
-        )
-        return [
-            (login.role_label, login.username, names.get(login.username, "（未建立）"), login.region_name)
-            for login in logins
-        ]
+    def _login_rows(self, logins: list[LoginSpec], *, inbox: bool = False) -> list[tuple[str, str, str, str]]:
+        staff = {s.username: s for s in Staff.objects.filter(username__in=[x.username for x in logins])}
+        rows = []
+        for login in logins:
+            person = staff.get(login.username)
+            where = login.region_name
+            if inbox and person is not None and login.role in INBOX_ROLES:
+                # Reading only: the inbox a newcomer will find after signing in.
+                where += f"（待办 {inbox_for(actor=person).count()} 件）"
+            rows.append((login.role_label, login.username, person.display_name if person else "（未建立）", where))
+        return rows
 
     def _write_table(self, rows: list[tuple[str, str, str, str]]) -> None:
         widths = [max((_display_width(r[i]) for r in rows), default=0) for i in range(3)]
@@ -152,7 +163,7 @@ class Command(BaseCommand):
         write(f"  系统管理员：{SUPERUSER}")
         for county in counties:
             write(f"  {county.county.name}")
-            self._write_table(self._login_rows(headline_logins(county)))
+            self._write_table(self._login_rows(headline_logins(county), inbox=True))
         write("其余账号：manage.py seed_demo --list-logins")
 
     def _list_logins(self, counties: list[CountySpec]) -> None:
