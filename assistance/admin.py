@@ -26,6 +26,7 @@ from assistance.errors import ApplicationError
 from assistance.models import (
     CalendarOverride,
     CalendarYear,
+    Job,
     Program,
     RecognisedIllness,
     Region,
@@ -767,6 +768,56 @@ def password_change(request, extra_context=None):
 
 
 admin.site.password_change = password_change
+# --- long-running jobs ----------------------------------------------------------------------------------
+
+
+class JobAdmin(ReadOnlyScopedAdmin):
+    """Long-running jobs (后台任务), view-only: they are written only by ``assistance.jobs``. A county
+    administrator sees the jobs of their counties; jobs of no county only a superuser sees."""
+
+    scope_path_lookup = "county__path"
+
+    list_display = (
+        "id",
+        "label",
+        "kind",
+        "county",
+        "status",
+        "done",
+        "total",
+        "failed",
+        "trigger",
+        "started_by",
+        "started_at",
+        "finished_at",
+    )
+    list_filter = ("status", "kind", "trigger")
+    search_fields = ("label", "=key", "=kind")
+    list_select_related = ("county", "started_by")
+    ordering = ("-created_at", "-id")
+    list_per_page = 50
+    fields = (
+        "label",
+        "kind",
+        "key",
+        "county",
+        "started_by",
+        "trigger",
+        "status",
+        "total",
+        "done",
+        "failed",
+        "attempts",
+        "params",
+        "result",
+        "error",
+        "created_at",
+        "started_at",
+        "heartbeat_at",
+        "finished_at",
+    )
+    readonly_fields = fields
+
 
 admin.site.register(Region, RegionAdmin)
 admin.site.register(Program, ProgramAdmin)
@@ -774,3 +825,4 @@ admin.site.register(RecognisedIllness, RecognisedIllnessAdmin)
 admin.site.register(Staff, StaffAdmin)
 admin.site.register(CalendarOverride, CalendarOverrideAdmin)
 admin.site.register(CalendarYear, CalendarYearAdmin)
+admin.site.register(Job, JobAdmin)

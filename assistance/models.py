@@ -246,3 +246,59 @@ class CalendarYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} 年节假日安排"
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", "排队中"
+    RUNNING = "running", "运行中"
+    SUCCEEDED = "succeeded", "已完成"
+    FAILED = "failed", "失败"
+
+
+class Job(models.Model):
+    """A long-running job people can watch (后台任务): what it is, who or what started it, its progress and
+    its outcome. ``key`` makes starting idempotent: the daily run of one day, or one county's recomputation
+    after one standards change, is one job however often it is asked for. Written only through
+    ``assistance.jobs``; the Celery task that does the work claims the job with a conditional update."""
+
+    kind = models.CharField("类型", max_length=40)
+    key = models.CharField("幂等键", max_length=120, unique=True)
+    label = models.CharField("名称", max_length=200)
+    status = models.CharField("状态", max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING)
+    county = models.ForeignKey(
+        Region, verbose_name="县（市、区）", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    started_by = models.ForeignKey(Staff, verbose_name="发起人", on_delete=models.PROTECT, related_name="+")
+    trigger = models.CharField("发起方式", max_length=10, default="user")  # "user", "beat", "api"
+    params = models.JSONField("参数", default=dict, blank=True)
+    total = models.PositiveIntegerField("总数", default=0)
+    done = models.PositiveIntegerField("已处理", default=0)
+    failed = models.PositiveIntegerField("失败", default=0)
+    result = models.JSONField("结果", default=dict, blank=True)
+    error = models.TextField("失败原因", blank=True)
+    attempts = models.PositiveSmallIntegerField("运行次数", default=0)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    heartbeat_at = models.DateTimeField("最近进度时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "后台任务"
+        verbose_name_plural = "后台任务"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(done__lte=models.F("total")) | Q(total=0),
+                name="job_done_within_total",
+                violation_error_message="已处理数不能超过总数",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}（{self.get_status_display()}）"
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.SUCCEEDED:
+            return 100
+        return int(self.done * 100 / self.total) if self.total else 0

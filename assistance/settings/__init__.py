@@ -191,6 +191,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assistance.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Due re-checks, graduated exits and overdue flags of the day (cases.tasks.daily_run; idempotent per day).
+    "cases-daily-run": {
+        "task": "cases.daily_run",
+        "schedule": crontab(hour=1, minute=30),
+    },
 }
 
 CACHES = (

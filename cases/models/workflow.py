@@ -129,6 +129,9 @@ class Application(models.Model):
     # The earliest open deadline (kept current by every transition, for the inboxes' ordering).
     due_on = models.DateField("最近时限", null=True, blank=True, db_index=True)
     due_provisional = models.BooleanField("时限为暂定", default=False)
+    # The day the daily run found ``due_on`` passed (cases.services.lifecycle.deadlines_flag_overdue); cleared
+    # when a transition moves the deadline to today or later.
+    overdue_since = models.DateField("超期标记日期", null=True, blank=True)
     version = models.PositiveIntegerField("版本", default=1)
     created_by = models.ForeignKey(STAFF, verbose_name="登记人", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("登记时间", auto_now_add=True)

@@ -20,6 +20,7 @@ from cases.services.households import (
     household_revoke_access,
     household_update,
 )
+from cases.services.lifecycle import deadlines_flag_overdue, enrolments_advance, recheck_open_due
 from cases.services.members import (
     MEMBER_FIELDS,
     member_add,
@@ -97,10 +98,12 @@ __all__ = [
     "asset_add",
     "asset_delete",
     "asset_update",
+    "deadlines_flag_overdue",
     "discovery_report_close",
     "discovery_report_create",
     "emergency_aid_grant",
     "emergency_papers_complete",
+    "enrolments_advance",
     "expense_add",
     "expense_delete",
     "expense_update",
@@ -117,6 +120,7 @@ __all__ = [
     "member_remove",
     "member_reveal_id_number",
     "member_update",
+    "recheck_open_due",
     "relative_filing_record",
     "selfcare_level",
     "supporter_add",

@@ -224,11 +224,13 @@ def _day(value: dt.date | None, field: str, label: str) -> dt.date:
 def refresh_due(app: Application, *, on: dt.date | None = None) -> None:
     """Recompute ``due_on``/``due_provisional`` from the application's clocks (no save)."""
     if app.accepted_on is None:
-        app.due_on, app.due_provisional = None, False
+        app.due_on, app.due_provisional, app.overdue_since = None, False, None
         return
     from cases.selectors import application_clocks_for
 
     app.due_on, app.due_provisional = next_due(application_clocks_for(app, on=on or today()))
+    if app.overdue_since is not None and (app.due_on is None or app.due_on >= (on or today())):
+        app.overdue_since = None  # the deadline moved on: no longer overdue
 
 
 def _commit(
