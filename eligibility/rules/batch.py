@@ -11,10 +11,16 @@ household, ``offsets`` = each household's first person) and supporter arrays (le
 supporters). Build them from ``facts.Household`` with :func:`to_columns`, or directly (``bench/bench_rules_batch.py``
 uses :func:`generate_columns`).
 
+Enrolled households (``HouseholdColumns.enrolled``, set by ``to_columns(..., enrolled_in=program)`` or by the
+caller): the recomputation of enrolments when a standard changes (提标, ``cases.services.recompute``). For them
+the rigid-expense deduction at entry does not apply, and what the scalar path decides with an explanation of its
+own goes to it: a 低保 household no longer below the standard (渐退, ``graduated_exit``) and a 特困 subject past
+``minor_age`` still in school (the in-school continuation), and a deceased one (end and funeral payment).
+
 What the batch path does not handle is flagged in ``HouseholdColumns.fallback`` ("needs scalar path", outcome
-:data:`SCALAR`): a current enrolment (re-checks and 渐退), unknown income, expense or disability kinds,
-unassessable vocabularies, amounts with sub-fen digits, a household without members or with an invalid area type,
-a 特困 subject not among the members. The caller decides those with ``engine.evaluate``.
+:data:`SCALAR`): a current enrolment when not in enrolled mode (re-checks and 渐退), unknown income, expense or
+disability kinds, unassessable vocabularies, amounts with sub-fen digits, a household without members or with an
+invalid area type, a 特困 subject not among the members. The caller decides those with ``engine.evaluate``.
 
 Outcome codes: :data:`ELIGIBLE` 0, :data:`INELIGIBLE` 1, :data:`NEEDS_INFORMATION` 2, :data:`SCALAR` 3.
 Not computed here: the 低保 category and re-check interval, 特困 funeral payments (enrolled subjects only).
@@ -108,6 +114,14 @@ class HouseholdColumns:
     sup_tekun: np.ndarray  # bool
     sup_dibao: np.ndarray  # bool
     sup_gone: np.ndarray  # bool: lacks legal capacity, missing or in prison
+    # households (N): already enrolled in the program evaluated (None: none is)
+    enrolled: np.ndarray | None = None
+    # persons (P): in school at any stage (needed in enrolled mode for the 特困 in-school continuation; None:
+    # unknown, so every enrolled subject past minor_age without another ground goes to the scalar path)
+    school: np.ndarray | None = None
+
+    def enrolled_mask(self) -> np.ndarray:
+        return self.enrolled if self.enrolled is not None else np.zeros(self.n, dtype=bool)
 
     @property
     def n(self) -> int:
@@ -128,21 +142,50 @@ def _person_supported(person) -> bool:
     )
 
 
-def to_columns(households: Sequence[Household], subjects: Sequence[str | None] | None = None) -> HouseholdColumns:
+def to_columns(
+    households: Sequence[Household], subjects: Sequence[str | None] | None = None, *, enrolled_in: str | None = None
+) -> HouseholdColumns:
     """Build columns from fact dataclasses; ``subjects`` (one ``Person.ref`` or ``None`` per household) names the
-    特困 subject. A household the batch path cannot decide is flagged ``fallback`` (its columns still filled)."""
+    特困 subject. A household the batch path cannot decide is flagged ``fallback`` (its columns still filled).
+
+    ``enrolled_in`` (a program): enrolled mode — a household whose ``current`` holds that program is marked
+    ``enrolled`` instead of falling back (any other current enrolment still falls back)."""
     n = len(households)
+    enrolled_flags: list[bool] = []
     subjects = list(subjects) if subjects is not None else [None] * n
     hh: dict[str, list] = {k: [] for k in ("urban", "assets", "veh", "vehval", "homes", "central", "subject", "fb")}
     rigid: dict[str, list[int]] = {k: [] for k in EXPENSE_KINDS}
     offsets: list[int] = []
     p: dict[str, list] = {
-        k: [] for k in ("hh", "y", "m", "d", "counts", "dead", "gone", "dis", "grade", "ill", "college", "lab", "sc")
+        k: []
+        for k in (
+            "hh",
+            "y",
+            "m",
+            "d",
+            "counts",
+            "dead",
+            "gone",
+            "dis",
+            "grade",
+            "ill",
+            "college",
+            "lab",
+            "sc",
+            "school",
+        )
     }
     income: dict[str, list[int]] = {k: [] for k in INCOME_KINDS}
     s: dict[str, list] = {k: [] for k in ("hh", "y", "m", "d", "dis", "grade", "inc", "tekun", "dibao", "gone")}
     for i, (household, subject) in enumerate(zip(households, subjects, strict=True)):
-        fallback = bool(household.current) or household.area_type not in ("urban", "rural") or not household.members
+        programs = {c.program for c in household.current}
+        is_enrolled = enrolled_in is not None and enrolled_in in programs
+        enrolled_flags.append(is_enrolled)
+        fallback = (
+            (bool(programs - {enrolled_in}) if is_enrolled else bool(programs))
+            or household.area_type not in ("urban", "rural")
+            or not household.members
+        )
         try:
             assets = fen(household.financial_assets)
             counted_vehicles = [v for v in household.vehicles if not v.exempt]
@@ -189,7 +232,7 @@ def to_columns(households: Sequence[Household], subjects: Sequence[str | None] |
             if person is None:
                 for key, value in (("y", 1900), ("m", 1), ("d", 1)):
                     p[key].append(value)
-                for key in ("counts", "dead", "gone", "dis", "grade", "ill", "college", "lab", "sc"):
+                for key in ("counts", "dead", "gone", "dis", "grade", "ill", "college", "lab", "sc", "school"):
                     p[key].append(0)
             else:
                 p["y"].append(person.birth_date.year)
@@ -203,6 +246,7 @@ def to_columns(households: Sequence[Household], subjects: Sequence[str | None] |
                 p["grade"].append(person.disability_grade or 0)
                 p["ill"].append(person.serious_illness)
                 p["college"].append(person.in_school and person.education_stage in HIGHER_EDUCATION)
+                p["school"].append(person.in_school)
                 p["lab"].append(LABOUR.get(person.labour_ability, 0))
                 p["sc"].append(SELFCARE.get(person.selfcare_level, 0))
             for kind in INCOME_KINDS:
@@ -268,6 +312,8 @@ def to_columns(households: Sequence[Household], subjects: Sequence[str | None] |
         sup_tekun=arr(s["tekun"], bool),
         sup_dibao=arr(s["dibao"], bool),
         sup_gone=arr(s["gone"], bool),
+        enrolled=arr(enrolled_flags, bool) if enrolled_in is not None else None,
+        school=arr(p["school"], bool),
     )
 
 
@@ -438,7 +484,8 @@ def _per_household(cols: HouseholdColumns, values: np.ndarray) -> np.ndarray:
 
 
 def evaluate_dibao_batch(cols: HouseholdColumns, bp: BatchParams) -> BatchResult:
-    """低保 by household for households not enrolled (see ``dibao.evaluate_dibao``)."""
+    """低保 by household (see ``dibao.evaluate_dibao``); enrolled households as the module says."""
+    enrolled = cols.enrolled_mask()
     counts = cols.counts
     size = _per_household(cols, counts.astype(I64))
     counted = _counted_income(cols, bp.income_exempt, bp.deductible) * counts
@@ -449,7 +496,7 @@ def evaluate_dibao_batch(cols: HouseholdColumns, bp: BatchParams) -> BatchResult
         for kind in bp.rigid_kinds:
             if kind in cols.rigid_12m:
                 spent += cols.rigid_12m[kind]
-        total12 -= np.minimum(spent, 12 * gross)
+        total12 -= np.where(enrolled, 0, np.minimum(spent, 12 * gross))
     std = _standard(cols, bp.std_urban, bp.std_rural)
     below = total12 < 12 * std * size
     prop_ok = _property_ok(cols, bp, std, size)
@@ -487,6 +534,7 @@ def evaluate_dibao_batch(cols: HouseholdColumns, bp: BatchParams) -> BatchResult
     eligible = below & prop_ok & (size > 0)
     outcome[eligible] = ELIGIBLE
     outcome[size == 0] = NEEDS_INFORMATION
+    outcome[enrolled & prop_ok & ~below & (size > 0)] = SCALAR  # 渐退: the scalar path's graduated_exit
     outcome[cols.fallback] = SCALAR
     return BatchResult(outcome, np.where(outcome == ELIGIBLE, amount, 0))
 
@@ -497,8 +545,9 @@ def evaluate_dibao_batch(cols: HouseholdColumns, bp: BatchParams) -> BatchResult
 
 
 def evaluate_tekun_batch(cols: HouseholdColumns, bp: BatchParams) -> BatchResult:
-    """特困 for each household's subject, not enrolled (see ``tekun.evaluate_tekun``)."""
+    """特困 for each household's subject (see ``tekun.evaluate_tekun``); enrolled subjects as the module says."""
     n = cols.n
+    enrolled = cols.enrolled_mask()
     has_subject = cols.subject >= 0
     s = np.where(has_subject, cols.subject, cols.offsets)  # a valid index everywhere; others are fallback
     month = bp.month
@@ -553,6 +602,10 @@ def evaluate_tekun_batch(cols: HouseholdColumns, bp: BatchParams) -> BatchResult
     outcome[(selfcare == 0) | labour_unknown] = NEEDS_INFORMATION
     outcome[failed] = INELIGIBLE
     outcome[cols.deceased[s] | cols.gone[s]] = INELIGIBLE
+    # An enrolled subject past minor_age in school: the scalar path decides the in-school continuation.
+    in_school = cols.school[s] if cols.school is not None else np.ones(n, dtype=bool)
+    outcome[enrolled & ~ground & in_school & ~(cols.deceased[s] | cols.gone[s])] = SCALAR
+    outcome[enrolled & cols.deceased[s]] = SCALAR  # the scalar path ends support and computes the funeral payment
     outcome[cols.fallback | ~has_subject] = SCALAR
     return BatchResult(outcome, np.where(outcome == ELIGIBLE, basic + care, 0))
 

@@ -10,6 +10,7 @@ back to the scalar path ("needs scalar path") must be few.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import os
 import random
@@ -162,39 +163,52 @@ def _decimal_fen(amount: int) -> Decimal:
     return Decimal(int(amount)) / 100
 
 
+class Agreement:
+    """Compares the batch path's outcome and amount with the scalar engine's, household by household."""
+
+    def __init__(self, program: str) -> None:
+        self.program = program
+        self.checked = self.fallback = 0
+        self.mismatches: list = []
+        self.outcomes = dict.fromkeys(OUTCOME_CODES, 0)
+
+    def compare(self, profile, month, params, households, enrolled_in: str | None = None) -> None:
+        program = self.program
+        subjects = [s for _, s in households] if program == "tekun" else None
+        cols = batch.to_columns([h for h, _ in households], subjects, enrolled_in=enrolled_in)
+        result = batch.evaluate_batch(cols, params, program)
+        for i, (household, subject) in enumerate(households):
+            if result.outcome[i] == batch.SCALAR:
+                self.fallback += 1
+                continue
+            request = Request(
+                program=program, month=month, household=household, subject=subject if program == "tekun" else None
+            )
+            decision = evaluate(request, params)
+            self.checked += 1
+            self.outcomes[str(decision.outcome)] += 1
+            got = (int(result.outcome[i]), _decimal_fen(result.amount[i]))
+            want = (OUTCOME_CODES[str(decision.outcome)], decision.amount)
+            if got != want and len(self.mismatches) < 10:
+                self.mismatches.append((profile, month, i, got, want, household, subject))
+
+
 @pytest.mark.parametrize("program", ["dibao", "tekun"])
 def test_batch_agrees_with_scalar(documents, program):
     rng = random.Random(20260701 if program == "dibao" else 20260702)
     profiles = sorted(documents)
     groups = [(p, m) for p in profiles for m in MONTHS]
     per_group = -(-HOUSEHOLDS // len(groups))
-    checked = fallback = 0
-    mismatches = []
-    outcomes = dict.fromkeys(OUTCOME_CODES, 0)
+    agreement = Agreement(program)
     for profile, month in groups:
         params = parameter_set(documents, profile, month)
-        households = [random_household(rng) for _ in range(per_group)]
-        cols = batch.to_columns([h for h, _ in households], [s for _, s in households] if program == "tekun" else None)
-        result = batch.evaluate_batch(cols, params, program)
-        for i, (household, subject) in enumerate(households):
-            if result.outcome[i] == batch.SCALAR:
-                fallback += 1
-                continue
-            request = Request(
-                program=program, month=month, household=household, subject=subject if program == "tekun" else None
-            )
-            decision = evaluate(request, params)
-            checked += 1
-            outcomes[str(decision.outcome)] += 1
-            got = (int(result.outcome[i]), _decimal_fen(result.amount[i]))
-            want = (OUTCOME_CODES[str(decision.outcome)], decision.amount)
-            if got != want and len(mismatches) < 10:
-                mismatches.append((profile, month, i, got, want, household, subject))
+        agreement.compare(profile, month, params, [random_household(rng) for _ in range(per_group)])
+    checked, fallback, outcomes = agreement.checked, agreement.fallback, agreement.outcomes
     total = checked + fallback
     print(
         f"\n{program}: {checked} agreed of {total}; needs scalar path {fallback} ({fallback / total:.2%}); {outcomes}"
     )
-    assert not mismatches, mismatches[:3]
+    assert not agreement.mismatches, agreement.mismatches[:3]
     assert fallback / total < 0.05
     # The mix is realistic enough to exercise every outcome.
     assert all(outcomes.values()), outcomes
@@ -210,3 +224,27 @@ def test_batch_results_are_integer_fen_and_non_negative(documents):
         assert (result.amount >= 0).all()
         assert (result.amount[result.outcome != batch.ELIGIBLE] == 0).all()
         assert (result.amount % 100 == 0).all()  # nantong rounds to the yuan
+
+
+@pytest.mark.parametrize("program", ["dibao", "tekun"])
+def test_batch_agrees_with_scalar_for_enrolled_households(documents, program):
+    """Enrolled mode (the 提标 recomputation): households already enrolled in ``program`` are decided by the batch
+    path as the scalar path decides them — no rigid-expense deduction at entry; 渐退 and the 特困 in-school
+    continuation go to the scalar path — and their number is small."""
+    rng = random.Random(20261121 if program == "dibao" else 20261122)
+    agreement = Agreement(program)
+    for profile in sorted(documents):
+        for month in MONTHS:
+            params = parameter_set(documents, profile, month)
+            households = []
+            for _ in range(200):
+                household, subject = random_household(rng)
+                enrolment = CurrentEnrolment(program, Decimal("500"), datetime.date(2024, 1, 1))
+                households.append((dataclasses.replace(household, current=(enrolment,)), subject))
+            agreement.compare(profile, month, params, households, enrolled_in=program)
+    print(
+        f"\nenrolled {program}: {agreement.checked} agreed; "
+        f"needs scalar path {agreement.fallback}; {agreement.outcomes}"
+    )
+    assert not agreement.mismatches, agreement.mismatches[:3]
+    assert agreement.checked > 0 and agreement.outcomes["eligible"] > 0
