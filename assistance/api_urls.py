@@ -12,6 +12,7 @@ from rest_framework.permissions import IsAuthenticated
 
 from assistance import apis as core
 from cases import apis as cases
+from cases.apis_recompute import StandardRecomputeApi
 from eligibility import apis as eligibility
 
 _docs_permissions = [IsAuthenticated]
@@ -51,6 +52,7 @@ urlpatterns = [
     path("assets/<int:pk>/", cases.AssetDetailApi.as_view(), name="api-asset"),
     path("expenses/<int:pk>/", cases.ExpenseDetailApi.as_view(), name="api-expense"),
     path("supporters/<int:pk>/", cases.SupporterDetailApi.as_view(), name="api-supporter"),
+    path("standard-recompute/", StandardRecomputeApi.as_view(), name="api-standard-recompute"),
     path("eligibility/evaluate/", eligibility.WhatIfApi.as_view(), name="api-eligibility-evaluate"),
     path(
         "households/<int:household_id>/evaluate/",

@@ -28,6 +28,22 @@ KEY_LABELS = {
     "enrolments_ended": "到期停保（户/人）",
     "amounts_changed": "按渐退计划调整金额（户/人）",
     "overdue_flagged": "新标记超期申请（件）",
+    "tekun_minors_recorded": "特困未成年人年满18周岁（人）",
+    "tekun_minors_ended": "其中终止供养（人）",
+    # 提标重算 (cases.services.recompute)
+    "county": "县（市、区）代码",
+    "month": "新标准生效月份",
+    "standards": "标准版本摘要",
+    "considered": "在保对象（户/人）",
+    "changed": "金额调整（户/人）",
+    "unchanged": "金额不变（户/人）",
+    "review": "需复核（户/人）",
+    "scalar": "逐户计算（户/人）",
+    "total_before": "调整前月发放合计（元）",
+    "total_after": "调整后月发放合计（元）",
+    "increase": "月发放增加（元）",
+    "programs": "分项目",
+    "review_list": "需复核的在保对象（前 200 条）",
 }
 
 

@@ -79,15 +79,20 @@ def job_claim(*, job_id: int) -> Job | None:
     return Job.objects.get(pk=job_id) if claimed else None
 
 
-def job_progress(*, job_id: int, total: int | None = None, done: int = 0, failed: int = 0) -> None:
-    """Record progress: set ``total`` when known; add ``done``/``failed`` items; refresh the heartbeat."""
+def job_progress(
+    *, job_id: int, total: int | None = None, done: int = 0, failed: int = 0, restart: bool = False
+) -> None:
+    """Record progress: set ``total`` when known; add ``done``/``failed`` items; refresh the heartbeat.
+    ``restart``: the run starts counting again from zero (a resumed job that redoes its whole pass)."""
     changes: dict[str, Any] = {"heartbeat_at": timezone.now()}
     if total is not None:
         changes["total"] = total
+    if restart:
+        changes["done"] = changes["failed"] = 0
     if done:
-        changes["done"] = F("done") + done
+        changes["done"] = done if restart else F("done") + done
     if failed:
-        changes["failed"] = F("failed") + failed
+        changes["failed"] = failed if restart else F("failed") + failed
     Job.objects.filter(pk=job_id).update(**changes)
 
 

@@ -95,6 +95,8 @@ ACTION_LABELS: dict[str, str] = {
     "integrity_penalty.record": "登记失信记录",
     "relative_filing.record": "登记近亲属备案",
     "notice.print": "打印文书",
+    "life_event.record": "登记生命事件",
+    "enrolment.event": "生命事件调整在保",
     "demo.notice_shift": "演示环境调整公示期",
     "job.start": "发起后台任务",
     "job.finish": "后台任务完成",

@@ -1,9 +1,10 @@
 """The case workflow in the admin console (管理后台): what county administrators may look at and the two
 registers they keep.
 
-- Applications, their timeline events, evaluations, home visits, objections, enrolments and active-discovery
-  reports are **read-only** here (``ReadOnlyScopedAdmin``): they are written only by the workflow services from
-  the case pages and the API. A county administrator sees those of their county; anything else is not found.
+- Applications, their timeline events, evaluations, home visits, objections, enrolments, active-discovery
+  reports and life events are **read-only** here (``ReadOnlyScopedAdmin``): they are written only by the workflow
+  services from the case pages and the API. A county administrator sees those of their county; anything else is
+  not found.
 - 失信记录 (``IntegrityPenalty``) and 近亲属备案 (``RelativeFiling``) are **added** here by the county's
   administrator, through ``integrity_penalty_record`` / ``relative_filing_record`` (validated and audited). A
   record is never edited or deleted in the console: a wrong one is a matter for the audit trail.
@@ -41,6 +42,7 @@ from cases.models import (
     Evaluation,
     HomeVisit,
     IntegrityPenalty,
+    LifeEvent,
     Objection,
     RelativeFiling,
 )
@@ -185,6 +187,18 @@ class DiscoveryReportAdmin(WorkflowRecordAdmin):
     search_fields = ("person_name",)
     list_select_related = ("region", "reported_by")
     ordering = ("-reported_on", "-id")
+
+
+@admin.register(LifeEvent)
+class LifeEventAdmin(WorkflowRecordAdmin):
+    """生命事件: recorded by ``life_event_record`` from the pages, the API or the daily run; read-only here."""
+
+    scope_path_lookup = "household__hukou_region__path"
+    list_display = ("occurred_on", "member", "kind", "household", "source", "review_application", "review_due_on")
+    list_filter = ("kind", "source")
+    search_fields = ("=household__code", "member__name")
+    list_select_related = ("member", "household", "review_application")
+    ordering = ("-occurred_on", "-id")
 
 
 # --- the registers county administrators keep --------------------------------------------------------------

@@ -1,5 +1,5 @@
 """URLs under ``/api/`` for applications and their transitions, 急难 aid, the inbox, active-discovery
-reports and enrolments (``cases.apis_workflow``).
+reports and enrolments (``cases.apis_workflow``); life events (``cases.apis_events``).
 
 A transition is ``POST /api/applications/<id>/<transition>/`` named ``api-application-<transition>``; the
 detail's ``actions`` link to them.
@@ -7,6 +7,7 @@ detail's ``actions`` link to them.
 
 from django.urls import path
 
+from cases import apis_events as events
 from cases import apis_workflow as api
 
 TRANSITIONS = {
@@ -44,4 +45,11 @@ urlpatterns = [
     path("discoveries/", api.DiscoveryListCreateApi.as_view(), name="api-discoveries"),
     path("discoveries/<int:discovery_id>/close/", api.DiscoveryCloseApi.as_view(), name="api-discovery-close"),
     path("enrolments/", api.EnrolmentListApi.as_view(), name="api-enrolments"),
+    path(
+        "households/<int:household_id>/events/",
+        events.HouseholdLifeEventsApi.as_view(),
+        name="api-household-life-events",
+    ),
+    path("life-events/", events.LifeEventListApi.as_view(), name="api-life-events"),
+    path("life-events/<int:event_id>/", events.LifeEventDetailApi.as_view(), name="api-life-event"),
 ]

@@ -270,3 +270,21 @@ class EnrolmentChangeCause(models.TextChoices):
     CHANGE = "change", "变更调整"
     GRADUATED_EXIT = "graduated_exit", "渐退"
     EXIT = "exit", "停保（退出）"
+    EVENT = "event", "事件（死亡、服刑、成年等）"
+    STANDARD = "standard", "标准调整（提标）"
+
+
+# --- life events (cases.models.events) ---------------------------------------------------------------
+
+
+class LifeEventKind(models.TextChoices):
+    DEATH = "death", "死亡"  # tekun 第二十四条(一) ends 特困 support; 低保: review within 3 months (2022 notice 一(三))
+    IMPRISONMENT = "imprisonment", "服刑"  # a prisoner is not a counted member (dibao 第七条); 特困 suspended
+    RELEASE = "release", "刑满释放"  # the 复核 decides whether the person's share is restored
+    ADULTHOOD = "adulthood", "特困未成年人年满18周岁"  # tekun 第二十四条: support to 18, longer while in school
+
+
+class LifeEventSource(models.TextChoices):
+    CASEWORKER = "caseworker", "经办人登记"  # a caseworker (or county reviewer) recorded it from a report
+    DEPARTMENT = "department", "部门推送"  # pushed by another department (公安、卫健、司法 …) through the API
+    SYSTEM = "system", "系统"  # found by the daily run (a 特困 minor turning 18)

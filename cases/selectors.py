@@ -27,6 +27,7 @@ from cases.models import (
     Household,
     HouseholdUserObjectPermission,
     LegalSupporter,
+    LifeEvent,
     Member,
     MemberIncome,
     RigidExpense,
@@ -373,6 +374,39 @@ def enrolment_list_for(*, actor, status: str = "") -> QuerySet[Enrolment]:
         "household", "subject", "region", "application"
     )
     return qs.filter(status=status) if status else qs
+
+
+def life_event_list_for(
+    *, actor, household: Household | None = None, kind: str = "", overdue_review: bool = False, on=None
+) -> QuerySet[LifeEvent]:
+    """Return the life events of the actor's households (newest first), with what a row shows in one query.
+
+    ``household`` narrows to one household (fetched in scope); ``kind`` to one ``LifeEventKind``;
+    ``overdue_review`` to events whose review deadline (``review_due_on``) passed before ``on`` (default today)
+    while the 复核 is still undecided (or was never opened).
+    """
+    qs = LifeEvent.objects.filter(household_scope_q(actor, prefix="household__")).select_related(
+        "household", "member", "reported_by", "review_application"
+    )
+    if household is not None:
+        qs = qs.filter(household=household)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if overdue_review:
+        from django.utils import timezone
+
+        qs = qs.filter(review_due_on__lt=on or timezone.localdate()).filter(
+            Q(review_application__isnull=True) | Q(review_application__status__in=OPEN_STATUSES)
+        )
+    return qs.order_by("-occurred_on", "-id")
+
+
+def life_event_get_for(*, actor, pk) -> LifeEvent:
+    """Return one life event of a household the actor may see, or raise Http404."""
+    try:
+        return life_event_list_for(actor=actor).select_related("household__hukou_region").get(pk=pk)
+    except (LifeEvent.DoesNotExist, ValueError, TypeError):
+        raise Http404("未找到该事件，或不在您的管辖范围内") from None
 
 
 def discovery_list_for(*, actor, open_only: bool = True) -> QuerySet[DiscoveryReport]:

@@ -16,11 +16,16 @@ from assistance.jobs import job_claim, job_fail, job_finish, job_progress, job_s
 from assistance.services import system_actor
 from cases.choices import ApplicationKind
 from cases.models import Application
-from cases.services.lifecycle import deadlines_flag_overdue, enrolments_advance, recheck_open_due
+from cases.services.lifecycle import (
+    deadlines_flag_overdue,
+    enrolments_advance,
+    recheck_open_due,
+    tekun_minors_come_of_age,
+)
 
 logger = logging.getLogger(__name__)
 
-DAILY_RUN_STEPS = 3  # re-checks, enrolments, deadlines: the job's progress counts steps
+DAILY_RUN_STEPS = 4  # re-checks, 特困 minors turning 18, enrolments, deadlines: the job's progress counts steps
 RECHECK_BATCH = 500
 
 
@@ -40,7 +45,8 @@ def _batch_pause() -> float:
     max_retries=3,
 )
 def daily_run(job_id: int | None = None, day: str | None = None, batch: int = RECHECK_BATCH) -> dict | str:
-    """Run the day's scheduled work: open the re-checks that fall due, advance enrolments (graduated exits,
+    """Run the day's scheduled work: open the re-checks that fall due, end or continue the 特困 support of minors
+    turning 18 (``tekun_minors_come_of_age``), advance enrolments (graduated exits,
     stops) to the month, flag overdue deadlines. Return the totals, or ``"skipped"`` when the day's job is
     finished already or held by a live worker.
 
@@ -80,10 +86,12 @@ def daily_run(job_id: int | None = None, day: str | None = None, batch: int = RE
         job_progress(job_id=job_id, total=DAILY_RUN_STEPS)
         recheck_open_due(actor=actor, on=on, batch=batch, on_batch=batch_done)
         step_done(1)
-        advanced = enrolments_advance(on=on)
+        adult = tekun_minors_come_of_age(actor=actor, on=on, on_batch=batch_done)
         step_done(2)
-        flagged = deadlines_flag_overdue(on=on)
+        advanced = enrolments_advance(on=on)
         step_done(3)
+        flagged = deadlines_flag_overdue(on=on)
+        step_done(4)
     except Exception as error:
         job_fail(job_id=job_id, error=f"每日例行任务（{on:%Y-%m-%d}）运行失败：{error}")
         raise
@@ -95,6 +103,54 @@ def daily_run(job_id: int | None = None, day: str | None = None, batch: int = RE
         "enrolments_ended": advanced["ended"],
         "amounts_changed": advanced["amounts_changed"],
         "overdue_flagged": flagged,
+        "tekun_minors_recorded": adult["recorded"],
+        "tekun_minors_ended": adult["ended"],
     }
     job_finish(job_id=job_id, result=result)
     return result
+
+
+@shared_task(
+    name="cases.standard_recompute",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def standard_recompute(job_id: int, chunk: int | None = None) -> dict | str:
+    """Run a 提标 recomputation job (started by ``cases.services.recompute.standard_recompute_start``): recompute
+    the county's enrolments from the job's month and finish the job with the totals.
+
+    Idempotent: an enrolment already at its new amount is left alone, so a redelivered message, or one claimed
+    again after its worker died, changes only what is left; the totals count the run that finished."""
+    from assistance.models import Region
+    from cases.services.recompute import CHUNK, enrolments_recompute
+
+    job = job_claim(job_id=job_id)
+    if job is None:
+        logger.info("提标重算任务 %s 已完成或正在其他进程中运行，本次跳过", job_id)
+        return "skipped"
+    county = Region.objects.get(code=job.params["county"])
+    month = dt.date.fromisoformat(f"{job.params['month']}-01")
+
+    def total(n: int) -> None:
+        job_progress(job_id=job_id, total=n, restart=True)  # a resumed run counts again from zero
+
+    def progress(n: int) -> None:
+        job_progress(job_id=job_id, done=n)
+
+    try:
+        result = enrolments_recompute(
+            actor=job.started_by or system_actor(),
+            county=county,
+            month=month,
+            chunk=chunk or CHUNK,
+            on_total=total,
+            on_progress=progress,
+        )
+    except Exception as error:
+        job_fail(job_id=job_id, error=f"提标重算失败：{error}")
+        raise
+    summary = result.as_dict()
+    job_finish(job_id=job_id, result=summary)
+    return summary

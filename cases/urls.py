@@ -18,6 +18,7 @@ urlpatterns = [
     path("regions/villages/", views.region_village_options, name="region-village-options"),
     path("", include("cases.urls_workflow")),
     path("", include("cases.urls_notices")),
+    path("", include("cases.urls_recompute")),
 ]
 
 # Incomes, property, rigid expenses and legal supporters share one set of views.

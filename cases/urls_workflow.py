@@ -1,4 +1,4 @@
-"""Pages of the case workflow: inbox, applications, transitions, discovery reports."""
+"""Pages of the case workflow: inbox, applications, transitions, discovery reports, life events."""
 
 from django.urls import path
 
@@ -16,4 +16,8 @@ urlpatterns = [
     path("discoveries/new/", views.discovery_create, name="discovery-create"),
     path("discoveries/<int:pk>/", views.discovery_detail, name="discovery-detail"),
     path("discoveries/<int:pk>/close/", views.discovery_close, name="discovery-close"),
+    # Life events (生命事件): recorded from the household page, per member.
+    path("members/<int:pk>/events/new/", views.life_event_create, name="life-event-create"),
+    path("events/", views.life_event_list, name="life-event-list"),
+    path("events/<int:pk>/", views.life_event_detail, name="life-event-detail"),
 ]

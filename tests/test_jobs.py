@@ -262,7 +262,8 @@ def test_detail_shows_every_fact_and_the_result(client, world):
     assert response.status_code == 200
     html = response.content.decode()
     assert "已完成" in html and "recompute:a" in html and "rev_a" in html
-    assert "<dt>households</dt>" in html and "<dt>changed</dt>" in html
+    # unknown keys as they are, known ones by their Chinese name
+    assert "<dt>households</dt>" in html and "<dt>金额调整（户/人）</dt>" in html
     assert "&quot;dibao&quot;: 2" in html  # nested values shown as JSON
     assert 'aria-valuenow="100"' in html
     assert "hx-trigger" not in html

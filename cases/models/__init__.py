@@ -1,6 +1,8 @@
 """The models of ``cases``: the household registry (``registry``) and applications, their workflow and
-enrolments (``workflow``)."""
+enrolments (``workflow``), and members' life events (``events``)."""
 
+from cases.models.basis import EnrolmentBasis, EnrolmentBasisIncome, EnrolmentBasisPerson, EnrolmentBasisSupporter
+from cases.models.events import LifeEvent
 from cases.models.registry import (
     MONEY,
     Asset,
@@ -34,6 +36,10 @@ __all__ = [
     "Asset",
     "DiscoveryReport",
     "Enrolment",
+    "EnrolmentBasis",
+    "EnrolmentBasisIncome",
+    "EnrolmentBasisPerson",
+    "EnrolmentBasisSupporter",
     "EnrolmentChange",
     "Evaluation",
     "HomeVisit",
@@ -42,6 +48,7 @@ __all__ = [
     "HouseholdUserObjectPermission",
     "IntegrityPenalty",
     "LegalSupporter",
+    "LifeEvent",
     "Member",
     "MemberIncome",
     "Objection",

@@ -6,11 +6,13 @@ errors). A refused write leaves nothing behind.
 
 Split by topic — ``households`` (register, edit, change the head, grant a view), ``members`` and
 ``records`` (incomes, property, expenses, supporters), with the helpers they share in ``_common``; and
-``workflow`` (applications through their procedure, 急难 aid, discovery reports, 失信 and 备案 records).
+``workflow`` (applications through their procedure, 急难 aid, discovery reports, 失信 and 备案 records),
+``events`` (life events: death, imprisonment, release, a 特困 minor turning 18) and ``lifecycle`` (the daily run).
 Import from ``cases.services``; to patch a helper in a test, patch it in the submodule that calls it.
 """
 
 from cases.services._common import _save_guarded
+from cases.services.events import can_record_life_events, life_event_record
 from cases.services.households import (
     HOUSEHOLD_FIELDS,
     MemberInput,
@@ -20,7 +22,12 @@ from cases.services.households import (
     household_revoke_access,
     household_update,
 )
-from cases.services.lifecycle import deadlines_flag_overdue, enrolments_advance, recheck_open_due
+from cases.services.lifecycle import (
+    deadlines_flag_overdue,
+    enrolments_advance,
+    recheck_open_due,
+    tekun_minors_come_of_age,
+)
 from cases.services.members import (
     MEMBER_FIELDS,
     member_add,
@@ -98,6 +105,7 @@ __all__ = [
     "asset_add",
     "asset_delete",
     "asset_update",
+    "can_record_life_events",
     "deadlines_flag_overdue",
     "discovery_report_close",
     "discovery_report_create",
@@ -116,6 +124,7 @@ __all__ = [
     "income_record",
     "income_update",
     "integrity_penalty_record",
+    "life_event_record",
     "member_add",
     "member_remove",
     "member_reveal_id_number",
@@ -126,4 +135,5 @@ __all__ = [
     "supporter_add",
     "supporter_delete",
     "supporter_update",
+    "tekun_minors_come_of_age",
 ]

@@ -38,7 +38,10 @@ def _check_version(obj, expected_version: int | None) -> None:
         raise StaleVersion()
 
 
-_CONSTRAINT_CODES = {"member_one_active_household_per_id": "duplicate_member"}
+_CONSTRAINT_CODES = {
+    "member_one_active_household_per_id": "duplicate_member",
+    "lifeevent_one_per_member_kind_day": "conflict",
+}
 
 
 def _violated_constraint(model, error: IntegrityError):

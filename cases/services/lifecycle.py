@@ -6,6 +6,9 @@
 - :func:`enrolments_advance` brings each enrolment's status and monthly amount in line with its
   ``EnrolmentChange`` rows for the month: a graduated exit (渐退) follows its schedule and ends by itself.
 - :func:`deadlines_flag_overdue` marks the open applications whose deadline (``due_on``) has passed.
+- :func:`tekun_minors_come_of_age` records the 18th birthday (``LifeEvent`` of kind ``adulthood``) of every
+  enrolled 特困 minor who reached it: support ends from the month after, unless the person is still in school at a
+  stage the profile covers (tekun-renyuan-rending-banfa-2021 第二十四条) or otherwise without labour ability.
 
 Every service is idempotent: a second run on the same day finds nothing left to do (an open application
 blocks a second re-check, the enrolment updates and the flags are conditional), and a run interrupted between
@@ -21,14 +24,16 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
 from assistance.errors import ApplicationError
 from assistance.models import Region, Staff
 from assistance.services import system_actor
 from audit.services import audit_record
-from cases.choices import OPEN_STATUSES, ApplicationKind, EnrolmentStatus
-from cases.models import Application, Enrolment, EnrolmentChange
+from cases.choices import OPEN_STATUSES, ApplicationKind, EnrolmentStatus, LifeEventKind, LifeEventSource, ProgramCode
+from cases.models import Application, Enrolment, EnrolmentChange, LifeEvent
+from cases.services.events import birthday_at, life_event_record
 from cases.services.workflow import application_accept
 from eligibility.rules.parameters import add_months as _add_months
 
@@ -215,3 +220,109 @@ def deadlines_flag_overdue(*, on: dt.date) -> int:
             )
         flagged += 1
     return flagged
+
+
+# --- 特困 minors turning 18 ------------------------------------------------------------------------------------
+
+
+def _born_by(on: dt.date, years: int) -> dt.date:
+    """The latest birth date of someone who is ``years`` old on ``on`` (``birthday_at`` ≤ ``on``)."""
+    try:
+        return on.replace(year=on.year - years)
+    except ValueError:  # 29 February of a leap year, ``years`` before: 28 February
+        return dt.date(on.year - years, 2, 28)
+
+
+def coming_of_age_q(*, on: dt.date, county: Region, minor_age: int):
+    """Return the live 特困 enrolments of ``county`` whose subject, a minor when the enrolment was evaluated, is
+    ``minor_age`` or older on ``on`` and has no adulthood event yet; oldest enrolment first."""
+    recorded = LifeEvent.objects.filter(member=OuterRef("subject"), kind=LifeEventKind.ADULTHOOD)
+    return (
+        Enrolment.objects.filter(
+            program=ProgramCode.TEKUN,
+            status__in=LIVE_FOR_RECHECK,
+            application__county=county,
+            subject__is_active=True,
+            subject__deceased_on__isnull=True,
+            subject__birth_date__lte=_born_by(on, minor_age),
+        )
+        .annotate(
+            adulthood_recorded=Exists(recorded),
+            # Months since year 0 of the birth and of the month evaluated: a minor then ⟺ the birthday at
+            # ``minor_age`` is in the month evaluated or later (an adult at entry was decided as one).
+            born_index=ExtractYear("subject__birth_date") * 12 + ExtractMonth("subject__birth_date"),
+            evaluated_index=ExtractYear("evaluation__month") * 12 + ExtractMonth("evaluation__month"),
+        )
+        .filter(adulthood_recorded=False, born_index__gte=F("evaluated_index") - minor_age * 12)
+        .order_by("pk")
+    )
+
+
+def tekun_minors_come_of_age(
+    *,
+    actor: Staff,
+    on: dt.date,
+    batch: int = 200,
+    on_batch: Callable[[int], None] | None = None,
+) -> dict[str, int]:
+    """Record the coming of age of every enrolled 特困 minor who turned 18 (the profile's ``tekun.minor_age``) on
+    or before ``on``; return ``{"recorded", "ended", "continued", "reviews", "failed"}`` counts.
+
+    Each is a ``LifeEvent`` (kind ``adulthood``, source ``system``, dated the birthday) recorded by
+    :func:`cases.services.events.life_event_record` as ``actor`` (the system account) in its own transaction:
+    the engine decides for the month after the birthday month — still in school at a covered stage (or without
+    labour ability) → support continues and the next periodic check re-checks it; otherwise the enrolment ends
+    from that month; when the engine cannot tell, a 复核 is opened. County by county (each has its minor age),
+    ``batch`` enrolments at a time; ``on_batch(recorded_in_batch)`` after each batch. A second run finds nothing
+    (an enrolment with an adulthood event is not selected again); one the service refuses is logged and counted
+    in ``failed``, and tried again the next day.
+    """
+    from eligibility.rules.parameters import MissingParameter
+    from eligibility.selectors import parameter_set_for
+
+    totals = {"recorded": 0, "ended": 0, "continued": 0, "reviews": 0, "failed": 0}
+    live_tekun = Enrolment.objects.filter(program=ProgramCode.TEKUN, status__in=LIVE_FOR_RECHECK)
+    counties = Region.objects.filter(pk__in=live_tekun.values("application__county_id")).order_by("path")
+    for county in counties:
+        try:
+            minor_age = int(parameter_set_for(county=county, month=on.replace(day=1)).get("tekun.minor_age").value)
+        except (ApplicationError, MissingParameter) as error:
+            logger.warning("%s没有特困未成年人年龄参数，跳过年满18周岁的检查：%s", county.name, error)
+            continue
+        last_pk = 0
+        while True:
+            rows = list(
+                coming_of_age_q(on=on, county=county, minor_age=minor_age)
+                .filter(pk__gt=last_pk)
+                .select_related("subject", "household")[:batch]
+            )
+            if not rows:
+                break
+            in_batch = 0
+            for enrolment in rows:
+                last_pk = enrolment.pk
+                try:
+                    event = life_event_record(
+                        actor=actor,
+                        member=enrolment.subject,
+                        kind=LifeEventKind.ADULTHOOD,
+                        occurred_on=birthday_at(enrolment.subject.birth_date, minor_age),
+                        source=LifeEventSource.SYSTEM,
+                    )
+                except ApplicationError as error:
+                    # conflict: recorded meanwhile (by hand, or a concurrent run) — nothing left to do.
+                    if error.code != "conflict":
+                        logger.warning("在保对象 #%s 年满18周岁未能登记：%s", enrolment.pk, error.message)
+                        totals["failed"] += 1
+                    continue
+                in_batch += 1
+                if Enrolment.objects.filter(pk=enrolment.pk, status=EnrolmentStatus.ENDED).exists():
+                    totals["ended"] += 1
+                elif event.review_application_id is not None:
+                    totals["reviews"] += 1
+                else:
+                    totals["continued"] += 1
+            totals["recorded"] += in_batch
+            if on_batch is not None:
+                on_batch(in_batch)
+    return totals

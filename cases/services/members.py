@@ -192,17 +192,28 @@ def member_update(*, actor: Staff, member: Member, expected_version: int | None,
     if not member.is_active:
         raise ApplicationError("该成员已迁出，不能修改", code="member_inactive", status=409)
     _check_version(member, expected_version)
-    before = model_snapshot(member)
     was_head = member.relation == Relation.HEAD
-    _apply(member, fields, MEMBER_FIELDS)
-    if was_head and member.relation != Relation.HEAD:
+    is_head = fields.get("relation", member.relation) == Relation.HEAD
+    if was_head and not is_head:
         raise ApplicationError(
             "不能直接修改户主的关系；请使用“变更户主”", code="head_change", fields={"relation": ["请使用“变更户主”"]}
         )
-    if not was_head and member.relation == Relation.HEAD:
+    if not was_head and is_head:
         raise ApplicationError(
             "本户已有户主；请使用“变更户主”", code="head_exists", fields={"relation": ["本户已有户主"]}
         )
+    return member_change_facts(actor=actor, member=member, fields=fields)
+
+
+def member_change_facts(*, actor: Staff, member: Member, fields: dict[str, Any], note: str = "") -> Member:
+    """Apply ``fields`` (names of ``MEMBER_FIELDS``) to ``member``, validate them as ``member_update`` does, save
+    (version + 1) and record the ``member.update`` audit event. Not a service of its own: the caller runs in its
+    transaction, has locked ``member`` (with its household) and checked that the actor may make the change —
+    ``member_update`` for a registry edit, ``cases.services.events.life_event_record`` for a death, imprisonment
+    or release it records."""
+    household = member.household
+    before = model_snapshot(member)
+    _apply(member, fields, MEMBER_FIELDS)
     _validate_member(actor, member, _county_of(household))
     member.version += 1
     _save_guarded(member)
@@ -213,6 +224,7 @@ def member_update(*, actor: Staff, member: Member, expected_version: int | None,
         before=before,
         after=model_snapshot(member),
         household=household,
+        note=note,
     )
     return member
 

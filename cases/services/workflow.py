@@ -71,6 +71,7 @@ from cases.models import (
     RelativeFiling,
 )
 from cases.services._common import _save_guarded, audit_household_event
+from cases.services.basis import basis_store
 from eligibility.rules.parameters import add_months as _add_months
 
 S = ApplicationStatus
@@ -626,35 +627,63 @@ def application_visit_record(
     return visit
 
 
-def _evaluation_request(app: Application, month: dt.date):
+def evaluation_request_for(
+    *,
+    household: Household,
+    program: str,
+    subject: Member | int | None,
+    month: dt.date,
+    income_rise_cause: str = "",
+    requested_amount: Decimal | None = None,
+    cause: str = "",
+):
+    """The rules engine's request for ``program`` of ``household`` (and ``subject``, a member or its id) in
+    ``month``: the registry's facts for the month, with the household's active or exiting enrolments as its
+    current ones.
+
+    ``income_rise_cause`` (渐退), ``requested_amount`` and ``cause`` (temporary and medical aid) are what an
+    application adds; a life event (``cases.services.events``) evaluates without them.
+    """
     from eligibility.rules.facts import CurrentEnrolment, Request
     from eligibility.selectors import household_facts
 
-    facts = household_facts(household=app.household, month=month)
+    facts = household_facts(household=household, month=month)
     current = tuple(
         CurrentEnrolment(program=e.program, monthly_amount=e.monthly_amount, since=e.start_month, category=e.category)
         for e in Enrolment.objects.filter(
-            household=app.household, status__in=[EnrolmentStatus.ACTIVE, EnrolmentStatus.EXITING]
+            household=household, status__in=[EnrolmentStatus.ACTIVE, EnrolmentStatus.EXITING]
         )
     )
     if current:
         facts = dataclasses.replace(facts, current=current)
-    if app.income_rise_cause:
-        facts = dataclasses.replace(facts, income_rise_cause=app.income_rise_cause)
+    if income_rise_cause:
+        facts = dataclasses.replace(facts, income_rise_cause=income_rise_cause)
     extra: tuple = ()
-    if app.program in (ProgramCode.TEMP_EXPENDITURE, ProgramCode.TEMP_EMERGENCY, ProgramCode.MEDICAL):
+    if program in (ProgramCode.TEMP_EXPENDITURE, ProgramCode.TEMP_EMERGENCY, ProgramCode.MEDICAL):
         pairs = []
-        if app.requested_amount is not None:
-            pairs.append(("expense", Decimal(app.requested_amount)))
-        if app.cause:
-            pairs.append(("cause", app.cause))
+        if requested_amount is not None:
+            pairs.append(("expense", Decimal(requested_amount)))
+        if cause:
+            pairs.append(("cause", cause))
         extra = tuple(pairs)
     return Request(
-        program=app.program,
+        program=program,
         month=month,
         household=facts,
-        subject=str(app.subject_id) if app.subject_id else None,
+        subject=str(subject.pk if isinstance(subject, Member) else subject) if subject is not None else None,
         extra=extra,
+    )
+
+
+def _evaluation_request(app: Application, month: dt.date):
+    return evaluation_request_for(
+        household=app.household,
+        program=app.program,
+        subject=app.subject_id,
+        month=month,
+        income_rise_cause=app.income_rise_cause,
+        requested_amount=app.requested_amount,
+        cause=app.cause,
     )
 
 
@@ -944,6 +973,7 @@ def _create_enrolment(app: Application, decided_on: dt.date) -> Enrolment:
         cause=EnrolmentChangeCause.NEW,
         application=app,
     )
+    basis_store(enrolment, evaluation)  # the facts 提标 recomputes from (cases.services.recompute)
     return enrolment
 
 
@@ -1083,8 +1113,11 @@ def _apply_to_enrolment(app: Application, decided_on: dt.date, reasons: str) -> 
         )
     if enrolment.status != EnrolmentStatus.ENDED and evaluation is not None and evaluation.recheck_months:
         enrolment.next_recheck_on = _add_months(start, evaluation.recheck_months)
+    if enrolment.status != EnrolmentStatus.ENDED and evaluation is not None:
+        enrolment.evaluation = evaluation  # the decision the enrolment now rests on
     enrolment.version += 1
     _save_guarded(enrolment)
+    basis_store(enrolment, enrolment.evaluation if enrolment.status != EnrolmentStatus.ENDED else None)
     return enrolment, text
 
 

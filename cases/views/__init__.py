@@ -8,7 +8,8 @@ the error's own status when it concerns no field, e.g. 409 for a stale version).
 Split by topic — ``households`` (list, detail, register, edit, change the head), ``members``,
 ``records`` (incomes, property, expenses, supporters), ``fragments`` (htmx), ``history`` (the detail
 page's history), with what the edit pages share in ``_common``; the case workflow in ``applications``
-(inbox, list, case page, transitions, intake), ``discovery`` (主动发现) and ``workflow`` (what they share).
+(inbox, list, case page, transitions, intake), ``discovery`` (主动发现), ``events`` (生命事件) and ``workflow``
+(what they share).
 """
 
 from cases.views._common import can_edit
@@ -24,6 +25,7 @@ from cases.views.applications import (
     inbox,
 )
 from cases.views.discovery import discovery_close, discovery_create, discovery_detail, discovery_list
+from cases.views.events import life_event_create, life_event_detail, life_event_list
 from cases.views.fragments import id_number_check, member_reveal_id, region_village_options
 from cases.views.history import Change
 from cases.views.households import (
@@ -64,6 +66,9 @@ __all__ = [
     "household_list",
     "id_number_check",
     "inbox",
+    "life_event_create",
+    "life_event_detail",
+    "life_event_list",
     "member_add",
     "member_edit",
     "member_remove",

@@ -8,7 +8,17 @@ from typing import Any
 from assistance.models import RecognisedIllness, Region
 from audit.selectors import action_label
 from cases import selectors
-from cases.models import Application, Asset, Household, LegalSupporter, Member, MemberIncome, RigidExpense
+from cases.models import (
+    Application,
+    Asset,
+    Enrolment,
+    Household,
+    LegalSupporter,
+    LifeEvent,
+    Member,
+    MemberIncome,
+    RigidExpense,
+)
 
 _HISTORY_MODELS = {
     "cases.household": Household,
@@ -18,6 +28,8 @@ _HISTORY_MODELS = {
     "cases.rigidexpense": RigidExpense,
     "cases.legalsupporter": LegalSupporter,
     "cases.application": Application,
+    "cases.enrolment": Enrolment,
+    "cases.lifeevent": LifeEvent,
 }
 
 

@@ -31,6 +31,7 @@ from cases.views._common import (
 from cases.views.history import _history_rows
 
 PAGE_SIZE = 25
+LIFE_EVENTS_SHOWN = 50  # the household page's 生命事件 section: the newest ones (all of them in practice)
 
 
 # --- list and detail ---------------------------------------------------------------------------------
@@ -110,6 +111,8 @@ def household_detail(request, pk):
         "history": _history_rows(household, members),
         "can_edit": can_edit(user, household),
         "can_reveal": caps.reveal_id_number or user.is_superuser,
+        "life_events": list(selectors.life_event_list_for(actor=user, household=household)[:LIFE_EVENTS_SHOWN]),
+        "can_record_events": services.can_record_life_events(user, household),
     }
     return render(request, "cases/household_detail.html", context)
 
