@@ -44,6 +44,7 @@ KEY_LABELS = {
     "increase": "月发放增加（元）",
     "programs": "分项目",
     "review_list": "需复核的在保对象（前 200 条）",
+    "seconds": "分段用时（秒）",
 }
 
 
