@@ -29,6 +29,7 @@ from cases.tasks import standard_recompute
 from eligibility.calculator import Jurisdiction, evaluate_request
 from eligibility.models import PolicyProfile
 from eligibility.services import parameter_approve, parameter_propose
+from tests import test_workflow_rules as workflow_rules
 from tests import test_workflow_services as workflow_tests
 from tests.factories import make_household, make_staff
 from tests.test_workflow_services import _enrolled
@@ -36,6 +37,7 @@ from tests.test_workflow_services import _enrolled
 D = dt.date
 profiles = workflow_tests.profiles
 poor_household = workflow_tests.poor_household
+clock = workflow_rules.clock  # today pinned to Monday 2 March 2026, moved by the test
 JANUARY = D(2027, 1, 1)
 
 
@@ -292,3 +294,42 @@ def test_an_enrolment_changed_by_a_life_event_is_left_to_the_recheck(world, poor
     assert report["review_list"] == [
         {"enrolment": enrolment.pk, "program": "dibao", "reason": "生命事件后金额尚未经复核确认，请先复核"}
     ]
+
+
+def test_tekun_enrolments_are_recomputed_like_the_scalar_engine(clock, world, profiles):
+    """A 特困 subject's basic living and care amounts follow the new standard (the batch path's 特困 rule on the
+    stored basis, subject included), exactly as the scalar engine decides the same facts."""
+    from cases.services import application_decide, application_visit_record
+    from tests.test_workflow_rules import accept, submit, tekun_subject
+
+    household = tekun_subject(world.caseworker_a1, world.village_a1)
+    app = submit(
+        clock,
+        world.caseworker_a1,
+        accept(world.caseworker_a1, household, "tekun", subject=household.head),
+        [world.caseworker_a1, world.assistant_a1],
+    )
+    if app.county_sampled:
+        application_visit_record(
+            actor=world.reviewer_a,
+            application=app,
+            visited_on=app.submitted_on,
+            visitors=[world.reviewer_a, world.admin_a],
+            findings="县级抽查入户：情况属实",
+            signed_by_applicant=True,
+        )
+    enrolment = Enrolment.objects.get(
+        application=application_decide(actor=world.reviewer_a, application=app, confirm=True)
+    )
+    assert EnrolmentBasis.objects.get(enrolment=enrolment).subject == 0
+    before = enrolment.monthly_amount
+    _raise_rural_standard(world, "700")
+    clock.move_to(dt.datetime(2026, 12, 10, 9, 0))
+    expected = _expected(enrolment, JANUARY)
+
+    report = enrolments_recompute(actor=world.admin_a, county=world.county_a, month=JANUARY).as_dict()
+
+    enrolment.refresh_from_db()
+    assert enrolment.monthly_amount == expected
+    assert expected != before and report["programs"]["tekun"]["changed"] == 1
+    assert report["programs"]["tekun"]["scalar"] == 0
