@@ -111,10 +111,6 @@ def _yuan(fen: int) -> str:
     return f"{Decimal(int(fen)) / 100:.2f}"
 
 
-def _fen(amount: Decimal) -> int:
-    return int((Decimal(amount) * 100).to_integral_value())
-
-
 # --- reading ---------------------------------------------------------------------------------------------------
 
 
@@ -423,7 +419,7 @@ def _scalar(
         for enrolment in page:
             totals = result.totals(enrolment.program)
             totals.scalar += 1
-            before = _fen(enrolment.monthly_amount)
+            before = batch.fen(enrolment.monthly_amount)
             totals.before_fen += before
             if last_cause.get(enrolment.pk) == EnrolmentChangeCause.EVENT:
                 totals.after_fen += before
@@ -445,7 +441,7 @@ def _scalar(
                 )
                 result.note_review(enrolment.pk, enrolment.program, why)
                 continue
-            after = _fen(decision.amount)
+            after = batch.fen(decision.amount)
             totals.after_fen += after
             if after == before:
                 totals.unchanged += 1

@@ -13,28 +13,29 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from assistance.admin import administered_regions
 from assistance.errors import ApplicationError, PermissionRefused
 from assistance.models import Region
 from assistance.roles import RegionLevel
-from assistance.services import can_administer_region
 from cases.choices import EnrolmentStatus
 from cases.models import Enrolment
 from cases.services.recompute import PROGRAMS, recompute_month_default, standard_recompute_start
 from eligibility.rules.parameters import add_months
+from eligibility.rules.serialization import parse_month as parse_request_month
 
 STANDARD_KEYS = (("dibao.standard.urban", "城市低保标准"), ("dibao.standard.rural", "农村低保标准"))
 
 
 def administered_counties(user) -> list[Region]:
-    """The counties whose standards ``user`` administers (all of them for a superuser)."""
-    counties = Region.objects.filter(level=RegionLevel.COUNTY).order_by("path")
-    return [county for county in counties if can_administer_region(user, county)]
+    """The counties whose standards ``user`` administers (all of them for a superuser). One query."""
+    return list(administered_regions(user).filter(level=RegionLevel.COUNTY).order_by("path"))
 
 
 def parse_month(value: str) -> dt.date:
-    """``YYYY-MM`` → the first day of that month; ``ApplicationError`` (400) in Chinese otherwise."""
+    """``YYYY-MM`` → the first day of that month (the engine's own parser); ``ApplicationError`` (400) in Chinese
+    otherwise."""
     try:
-        return dt.datetime.strptime((value or "").strip(), "%Y-%m").date()
+        return parse_request_month((value or "").strip(), "month")
     except ValueError:
         raise ApplicationError(
             "生效月份格式应为“年-月”，例如 2027-01", code="invalid", fields={"month": ["格式应为 YYYY-MM"]}
