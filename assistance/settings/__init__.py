@@ -124,6 +124,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+# Uploaded files (the banks' result files, kept as received for the audit of every reconciliation). Not served
+# publicly: they are read back only by the services that process them.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -195,6 +198,11 @@ CELERY_BEAT_SCHEDULE = {
     "cases-daily-run": {
         "task": "cases.daily_run",
         "schedule": crontab(hour=1, minute=30),
+    },
+    # The month's payment rolls of every county whose roll day has come (payments.tasks; once per county and month).
+    "payments-generate-due-rolls": {
+        "task": "payments.generate_due_rolls",
+        "schedule": crontab(hour=2, minute=0),
     },
 }
 

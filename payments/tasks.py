@@ -1,0 +1,85 @@
+"""Celery tasks of the payments app. Thin: each claims its job and calls a service (``payments.services``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from celery import shared_task
+from django.db import OperationalError
+from django.utils import timezone
+
+from assistance.errors import ApplicationError
+from assistance.jobs import job_claim, job_fail, job_finish, job_progress
+from assistance.services import system_actor
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="payments.generate_rolls", acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3
+)
+def generate_rolls(job_id: int, chunk: int | None = None) -> dict | str:
+    """Generate the rolls of a ``payments.services.rolls.rolls_generate_start`` job, program by program.
+
+    A worker killed mid-way leaves the job running; the redelivered message claims it once its heartbeat is
+    stale and generates every program again from the start (``roll_generate`` resets the draft first), so the
+    rolls end complete and without duplicates. A frozen (approved) roll is left as it is and reported."""
+    from assistance.models import Region
+    from payments.services.rolls import CHUNK, roll_generate
+
+    job = job_claim(job_id=job_id)
+    if job is None:
+        logger.info("花名册生成任务 %s 已完成或正在其他进程中运行，本次跳过", job_id)
+        return "skipped"
+    county = Region.objects.get(code=job.params["county"])
+    month = dt.date.fromisoformat(f"{job.params['month']}-01")
+    programs = list(job.params["programs"])
+    actor = job.started_by or system_actor()
+    job_progress(job_id=job_id, total=len(programs), restart=True)
+    result: dict = {"rolls": {}, "skipped": {}}
+    try:
+        for program in programs:
+            try:
+                outcome = roll_generate(
+                    actor=actor,
+                    county=county,
+                    program=program,
+                    month=month,
+                    chunk=chunk or CHUNK,
+                    progress=lambda done, total: job_progress(job_id=job_id),
+                )
+            except ApplicationError as error:
+                if error.code != "roll_frozen":
+                    raise
+                result["skipped"][program] = error.message
+            else:
+                roll = outcome.roll
+                result["rolls"][program] = {
+                    "roll": roll.pk,
+                    "code": roll.code,
+                    "lines": roll.line_count,
+                    "total_fen": roll.total_fen,
+                }
+            job_progress(job_id=job_id, done=1)
+    except Exception as error:
+        job_fail(job_id=job_id, error=f"花名册生成失败：{error}")
+        raise
+    job_finish(job_id=job_id, result=result)
+    return result
+
+
+@shared_task(name="payments.generate_due_rolls", acks_late=True)
+def generate_due_rolls(day: str | None = None) -> list[int]:
+    """Beat, daily: start the month's roll generation of every county whose roll day has come
+    (``CountyPaymentSetting.roll_day``) and whose rolls of the month are not there yet. Idempotent: the job of a
+    county and month is started once (its key), whatever the number of beats."""
+    from payments.services.rolls import counties_due, rolls_generate_start
+
+    on = dt.date.fromisoformat(day) if day else timezone.localdate()
+    started = []
+    for county in counties_due(on):
+        job, created = rolls_generate_start(actor=system_actor(), county=county, month=on, trigger="beat")
+        if created:
+            started.append(job.pk)
+    return started
