@@ -76,7 +76,7 @@ JOIN cases_enrolmentchange c ON c.id = ({_LATEST_CHANGE})
 WHERE e.program = %(program)s AND e.id >= %(lo)s AND e.id < %(hi)s AND r.path LIKE %(path)s
   AND e.start_month <= %(month)s AND c.status IN ('active', 'exiting') AND c.amount > 0
 ON CONFLICT DO NOTHING
-"""
+"""  # noqa: S608 (constant column lists only; values are query parameters)
 
 # Failed lines of the county's earlier rolls of the program (a price-subsidy roll's failed lines go to the program
 # of their enrolment), once the household's account has changed or a person released the line: paid again, for
@@ -97,7 +97,7 @@ WHERE pr.county_id = %(county)s AND pr.id <> %(roll)s AND pr.month <= %(month)s
   AND (l.carry_state = 'ready' OR h.bank_account_number <> l.account_number)
   AND NOT EXISTS (SELECT 1 FROM payments_paymentline x WHERE x.carried_from_id = l.id)
 ON CONFLICT DO NOTHING
-"""
+"""  # noqa: S608 (constant column lists only; values are query parameters)
 
 # 支出型 instalments due by the month and not on any roll yet (一次审批、分次发放, maiji-2021 §四(四)15).
 INSTALMENT_SQL = f"""
@@ -113,7 +113,7 @@ JOIN cases_household h ON h.id = p.household_id
 WHERE p.county_id = %(county)s AND i.month <= %(month)s AND i.status = 'scheduled'
   AND NOT EXISTS (SELECT 1 FROM payments_paymentline x WHERE x.instalment_id = i.id AND x.kind = 'instalment')
 ON CONFLICT DO NOTHING
-"""
+"""  # noqa: S608 (constant column lists only; values are query parameters)
 
 # 特困 funeral payments (maiji-2021 §四(二)5: 一年的基本生活标准、照料护理标准), computed when the death was
 # recorded (``LifeEvent.funeral_amount``), paid once on the next 特困 roll.
@@ -128,7 +128,7 @@ JOIN assistance_region r ON r.id = h.hukou_region_id
 WHERE ev.kind = 'death' AND ev.funeral_amount > 0 AND r.path LIKE %(path)s
   AND NOT EXISTS (SELECT 1 FROM payments_paymentline x WHERE x.life_event_id = ev.id AND x.kind = 'funeral')
 ON CONFLICT DO NOTHING
-"""
+"""  # noqa: S608 (constant column lists only; values are query parameters)
 
 
 def roll_code(county: Region, program: str, month: dt.date, kind: str = RollKind.MONTHLY, seq: int = 1) -> str:
