@@ -19,6 +19,7 @@ _docs_permissions = [IsAuthenticated]
 
 urlpatterns = [
     path("", include("cases.api_urls_workflow")),
+    path("payments/", include("payments.api_urls")),
     path("me/", core.MeApi.as_view(), name="api-me"),
     path("regions/", core.RegionListApi.as_view(), name="api-regions"),
     path("programs/", core.ProgramListApi.as_view(), name="api-programs"),

@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/", include("assistance.api_urls")),
     path("audit/", include("audit.urls")),
     path("eligibility/", include("eligibility.urls")),
+    path("payments/", include("payments.urls")),
     path("", include("assistance.page_urls")),
     path("", include("cases.urls")),
 ]

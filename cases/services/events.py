@@ -669,6 +669,9 @@ def life_event_record(
     event.decision = result.decision
     event.save(update_fields=["outcome", "review_application", "review_due_on", "funeral_amount", "decision"])
     event.enrolments.set(enrolments)
+    from payments.hooks import life_event_recorded
+
+    life_event_recorded(actor=actor, event=event, enrolments=enrolments)  # e.g. a death found late: 追回
     audit_household_event(
         actor=actor,
         action="life_event.record",

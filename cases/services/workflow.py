@@ -990,6 +990,7 @@ def application_decide(
     app = _locked(application, version)
     _require_status(app, (S.DECISION, S.POST_APPROVAL), "作出审核确认决定")
     _require_decider(actor, app)
+    was_post_approval = app.status == S.POST_APPROVAL
     before = model_snapshot(app, AUDITED)
     note = (reasons or "").strip()
     if confirm:
@@ -1033,6 +1034,10 @@ def application_decide(
         ApplicationEvent.objects.create(
             application=app, step=step, label=text, actor=actor, day=app.decided_on, data={"enrolment": enrolment.pk}
         )
+    from payments.hooks import application_decided
+
+    # 支出型: the instalment plan; a refused 急难 case already paid: the receivable (追回).
+    application_decided(actor=actor, application=app, confirmed=confirm, was_post_approval=was_post_approval)
     return app
 
 
@@ -1308,7 +1313,11 @@ def emergency_aid_grant(
         # case by case (一事一议); it is recorded on the case for the county's post-approval.
         label += f"；超出部分 {remainder} 元按“一事一议”办理"
         data["remainder"] = str(remainder)
-    return _commit(actor, app, step="emergency_pay", label=label, before=None, note=note, data=data)
+    app = _commit(actor, app, step="emergency_pay", label=label, before=None, note=note, data=data)
+    from payments.hooks import emergency_paid
+
+    emergency_paid(actor=actor, application=app)  # the town's reserve fund (备用金) pays it
+    return app
 
 
 @transaction.atomic

@@ -1,0 +1,5 @@
+"""API of the payments app: bank."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

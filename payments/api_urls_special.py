@@ -1,0 +1,5 @@
+"""API of the payments app: special."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
