@@ -26,6 +26,7 @@ def generate_rolls(job_id: int, chunk: int | None = None) -> dict | str:
     stale and generates every program again from the start (``roll_generate`` resets the draft first), so the
     rolls end complete and without duplicates. A frozen (approved) roll is left as it is and reported."""
     from assistance.models import Region
+    from payments.services._common import yuan
     from payments.services.rolls import CHUNK, roll_generate
 
     job = job_claim(job_id=job_id)
@@ -55,12 +56,8 @@ def generate_rolls(job_id: int, chunk: int | None = None) -> dict | str:
                 result["skipped"][program] = error.message
             else:
                 roll = outcome.roll
-                result["rolls"][program] = {
-                    "roll": roll.pk,
-                    "code": roll.code,
-                    "lines": roll.line_count,
-                    "total_fen": roll.total_fen,
-                }
+                result["rolls"][program] = f"{roll.code}：{roll.line_count} 笔，合计 {yuan(roll.total_fen)} 元"
+                result["lines"] = result.get("lines", 0) + roll.line_count
             job_progress(job_id=job_id, done=1)
     except Exception as error:
         job_fail(job_id=job_id, error=f"花名册生成失败：{error}")
@@ -83,3 +80,6 @@ def generate_due_rolls(day: str | None = None) -> list[int]:
         if created:
             started.append(job.pk)
     return started
+
+
+from payments.tasks_reconcile import process_result_import  # noqa: E402,F401
