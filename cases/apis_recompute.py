@@ -20,7 +20,12 @@ from cases.views.recompute import parse_month
 
 class RecomputeInputSerializer(StrictInputSerializer):
     county = serializers.CharField(max_length=12, help_text="县级区划代码，如 220623")
-    month = serializers.CharField(max_length=7, help_text="新标准生效月份 YYYY-MM（本月或以后）")
+    month = serializers.CharField(
+        max_length=7, help_text="新标准生效月份 YYYY-MM（本月或以后；追溯生效时最多早12个月）"
+    )
+    retroactive = serializers.BooleanField(
+        required=False, default=False, help_text="追溯生效：已发放月份的差额通过补发花名册发放"
+    )
 
 
 RecomputeJobSerializer = inline_serializer(
@@ -41,7 +46,8 @@ class StandardRecomputeApi(ApiView):
         summary="发起提标重算",
         description=(
             "新标准生效后，按在保对象的核定依据批量重新计算月救助金额，自生效月份起执行（县级管理员）。"
-            "返回 202 和任务编号；同一县、月份和标准重复提交返回已有任务。生效月份早于本月返回 400。"
+            "返回 202 和任务编号；同一县、月份和标准重复提交返回已有任务。生效月份早于本月返回 400，"
+            "除非 retroactive=true（追溯生效，最多12个月，已发放月份的差额通过补发花名册发放）。"
         ),
         request=RecomputeInputSerializer,
         responses={202: RecomputeJobSerializer, **error_responses(400, 403)},
@@ -52,7 +58,11 @@ class StandardRecomputeApi(ApiView):
         if county is None:
             raise ApplicationError("没有这个县级区划代码", code="invalid", fields={"county": ["没有这个县级区划代码"]})
         job, created = standard_recompute_start(
-            actor=request.user, county=county, month=parse_month(data["month"]), trigger="api"
+            actor=request.user,
+            county=county,
+            month=parse_month(data["month"]),
+            trigger="api",
+            retroactive=data.get("retroactive", False),
         )
         body = {
             "job": job.pk,

@@ -1,5 +1,21 @@
-"""API of the payments app: recovery."""
+"""API of the payments app: back-pay (补发) and recovery (追回)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from payments.apis import recovery
+
+urlpatterns = [
+    path("receivables/", recovery.ReceivableListApi.as_view(), name="api-receivable-list"),
+    path("receivables/<int:receivable_id>/", recovery.ReceivableDetailApi.as_view(), name="api-receivable-detail"),
+    path(
+        "receivables/<int:receivable_id>/repayments/",
+        recovery.ReceivableRepaymentApi.as_view(),
+        name="api-receivable-repayment",
+    ),
+    path(
+        "receivables/<int:receivable_id>/write-offs/",
+        recovery.ReceivableWriteOffApi.as_view(),
+        name="api-receivable-write-off",
+    ),
+    path("backpay/", recovery.BackpayApi.as_view(), name="api-backpay"),
+]

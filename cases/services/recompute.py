@@ -51,6 +51,7 @@ PROGRAMS = (ProgramCode.DIBAO, ProgramCode.DIBAO_SINGLE, ProgramCode.TEKUN)
 CHUNK = 100_000
 REVIEW_LISTED = 200  # enrolments named in the report for 复核 (the count is always complete)
 STANDARD_NOTE = "标准调整（提标）重新核算"
+RETROACTIVE_MONTHS = 12  # how far back a standard may take effect; the months paid get the difference as 补发
 
 
 @dataclass
@@ -556,11 +557,15 @@ def recompute_month_default(on: dt.date) -> dt.date:
 
 
 @transaction.atomic
-def standard_recompute_start(*, actor: Staff, county: Region, month: dt.date, trigger: str = "user"):
+def standard_recompute_start(
+    *, actor: Staff, county: Region, month: dt.date, trigger: str = "user", retroactive: bool = False
+):
     """Start (or find) the 提标 recomputation of ``county`` from ``month``; return ``(job, created)``.
 
     Only the county's administrator (or a superuser) may start it; ``month`` is this month or later (the
-    difference for months already paid is a back payment, not a recomputation). The job's key names the county,
+    difference for months already paid is a back payment, not a recomputation) — unless ``retroactive``: a standard
+    raised with retroactive effect (追溯提标) may start up to 12 months back; the difference of the months already
+    paid is then paid through an adjustment roll (``payments.services.backpay``). The job's key names the county,
     the month and the standards in force, so starting twice finds the same job; the Celery task
     ``cases.standard_recompute`` runs it once the transaction commits."""
     from assistance.jobs import job_start
@@ -572,20 +577,27 @@ def standard_recompute_start(*, actor: Staff, county: Region, month: dt.date, tr
         raise PermissionRefused("只有本县（市、区）的管理员可以发起提标重算")
     month = month.replace(day=1)
     this_month = timezone.localdate().replace(day=1)
-    if month < this_month:
+    if month < this_month and not retroactive:
         raise ApplicationError(
             "提标重算只能从本月或以后的月份起生效；已发放月份的差额请按补发处理",
             code="invalid",
             fields={"month": ["不能早于本月"]},
         )
+    if month < add_months(this_month, -RETROACTIVE_MONTHS):
+        raise ApplicationError(
+            f"追溯生效最多追溯 {RETROACTIVE_MONTHS} 个月",
+            code="invalid",
+            fields={"month": [f"不能早于{add_months(this_month, -RETROACTIVE_MONTHS):%Y年%m月}"]},
+        )
+    retro = bool(retroactive)
     fingerprint = standards_fingerprint(county, month)
     job, created = job_start(
         actor=actor,
         kind="standard_recompute",
-        key=f"standard_recompute:{county.code}:{month:%Y-%m}:{fingerprint}",
-        label=f"{county.name}提标重算（{month:%Y年%m月}起）",
+        key=f"standard_recompute:{county.code}:{month:%Y-%m}:{fingerprint}" + (":retro" if retro else ""),
+        label=f"{county.name}提标重算（{month:%Y年%m月}起{'，追溯生效' if retro and month < this_month else ''}）",
         county=county,
-        params={"county": county.code, "month": f"{month:%Y-%m}", "standards": fingerprint},
+        params={"county": county.code, "month": f"{month:%Y-%m}", "standards": fingerprint, "retroactive": retro},
         trigger=trigger,
     )
     if created:

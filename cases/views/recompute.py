@@ -50,6 +50,11 @@ class RecomputeForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "month", "placeholder": "2027-01"}),
         help_text="自该月起按新标准发放；只能是本月或以后的月份。",
     )
+    retroactive = forms.BooleanField(
+        label="追溯生效（已发放月份的差额通过补发花名册发放）",
+        required=False,
+        help_text="新标准自已发放的月份起生效时勾选（最多追溯12个月）；重算后请在“资金发放 › 补发”生成补发花名册。",
+    )
 
     def __init__(self, *args, counties: list[Region], **kwargs):
         super().__init__(*args, **kwargs)
@@ -97,7 +102,10 @@ def standard_recompute(request):
         if form.is_valid():
             try:
                 job, _ = standard_recompute_start(
-                    actor=request.user, county=form.cleaned_data["county"], month=form.cleaned_data["month"]
+                    actor=request.user,
+                    county=form.cleaned_data["county"],
+                    month=form.cleaned_data["month"],
+                    retroactive=form.cleaned_data["retroactive"],
                 )
             except PermissionRefused:
                 raise
