@@ -147,6 +147,7 @@ _DEFS = [
     ParamDef("temp.expenditure.share", "ratio", "支出型：超出承受能力部分的救助比例"),
     ParamDef("temp.expenditure.cap_months", "int", "支出型：救助上限（低保标准的月数）", "月"),
     ParamDef("temp.expenditure.instalments", "int", "支出型：一次审批、分次发放的期数", "期"),
+    ParamDef("temp.reserve.per_resident", "money", "临时救助备用金：年初按辖区人口预拨标准（0 为按需核定）", "元/人"),
     ParamDef("medical.premium", "money", "城乡居民基本医疗保险个人缴费", "元/人·年"),
     ParamDef("medical.premium_subsidy.tekun_share", "ratio", "资助参保：特困人员补贴比例"),
     ParamDef("medical.premium_subsidy.dibao", "money", "资助参保：低保对象定额补贴", "元/人·年"),

@@ -139,7 +139,7 @@ def test_new_parameters_are_covered_for_every_profile(documents):
         for k in parameter_set(documents, "national", datetime.date(2026, 7, 1)).timelines
         if k.split(".")[0] in ("aid", "temp", "medical", "education")
     ]
-    assert len(keys) == 16
+    assert len(keys) == 17  # … and temp.reserve.per_resident (maiji-2021 §四(四)15)
     for code in documents:
         params = parameter_set(documents, code, datetime.date(2026, 7, 1))
         for key in keys:
