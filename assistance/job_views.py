@@ -45,6 +45,10 @@ KEY_LABELS = {
     "programs": "分项目",
     "review_list": "需复核的在保对象（前 200 条）",
     "seconds": "分段用时（秒）",
+    # 发放花名册生成 (payments.tasks.generate_rolls)
+    "rolls": "生成的花名册",
+    "lines": "明细合计（笔）",
+    "skipped": "未重新生成（已审批冻结）",
 }
 
 

@@ -251,7 +251,7 @@ def test_job_generates_every_program_and_beat_starts_it_once_on_the_roll_day(wor
         assert generate_due_rolls("2026-11-05") == []
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED and job.done == job.total == 4
-    assert result["rolls"]["dibao"]["lines"] == 1
+    assert result["lines"] == 1 and "1 笔" in result["rolls"]["dibao"]
     assert PaymentRoll.objects.filter(county=world.county_a, month=NOVEMBER).count() == 4
 
 
@@ -286,3 +286,73 @@ def test_a_restarted_job_leaves_no_duplicate_and_no_gap(world, enrolled, profile
     assert roll.generated_at is not None
     assert PaymentLine.objects.filter(roll=roll).count() == 3 == roll.line_count
     assert len(set(PaymentLine.objects.filter(roll=roll).values_list("enrolment_id", flat=True))) == 3
+
+
+# --- pages and API -------------------------------------------------------------------------------------------
+
+
+def test_pages_generate_check_and_approve_a_roll(client, world, enrolled):
+    with _at(D(2026, 11, 22)):
+        client.force_login(world.admin_a)
+        page = client.get("/payments/?month=2026-11")
+        assert page.status_code == 200 and "尚未生成" in page.content.decode()
+        response = client.post("/payments/", {"county": world.county_a.pk, "month": "2026-11", "programs": ["dibao"]})
+        assert response.status_code == 302 and response["Location"].startswith("/jobs/")
+        job = Job.objects.get()
+        generate_rolls(job.pk)
+        roll = PaymentRoll.objects.get(program="dibao")
+        detail = client.get(roll.get_absolute_url())
+        assert detail.status_code == 200 and 'data-testid="roll-check"' in detail.content.decode()
+        response = client.post(f"/payments/rolls/{roll.pk}/check/", {"version": roll.version})
+        assert response.status_code == 302
+        # the administrator who checked is not offered approval, and is refused if trying
+        assert 'data-testid="roll-approve"' not in client.get(roll.get_absolute_url()).content.decode()
+        roll.refresh_from_db()
+        assert client.post(f"/payments/rolls/{roll.pk}/approve/", {"version": roll.version}).status_code == 403
+        client.force_login(world.reviewer_a)
+        detail = client.get(roll.get_absolute_url()).content.decode()
+        assert 'data-testid="roll-approve"' in detail and "分乡镇合计" in detail
+        stale = client.post(f"/payments/rolls/{roll.pk}/approve/", {"version": roll.version - 1})
+        assert stale.status_code == 409 and "刷新" in stale.content.decode()
+        assert client.post(f"/payments/rolls/{roll.pk}/approve/", {"version": roll.version}).status_code == 302
+    roll.refresh_from_db()
+    assert roll.status == RollStatus.APPROVED and roll.approved_by == world.reviewer_a
+
+
+def test_town_caseworkers_do_not_see_county_rolls(client, world, enrolled):
+    roll = _generate(world)
+    client.force_login(world.caseworker_a1)
+    assert client.get("/payments/").status_code == 403
+    assert client.get(roll.get_absolute_url()).status_code == 404
+    client.force_login(world.admin_b)
+    assert client.get(roll.get_absolute_url()).status_code == 404
+
+
+def test_api_lists_rolls_lines_and_runs_the_transitions(world, enrolled):
+    from rest_framework.test import APIClient
+
+    roll = _generate(world)
+    api = APIClient()
+    with _at(D(2026, 11, 22)):
+        api.force_authenticate(world.admin_a)
+        listed = api.get("/api/payments/rolls/", {"county": world.county_a.code, "month": "2026-11"})
+        assert listed.status_code == 200 and listed.json()["results"][0]["code"] == roll.code
+        lines = api.get(f"/api/payments/rolls/{roll.pk}/lines/").json()["results"]
+        assert lines[0]["account_number"] == "****2333" and lines[0]["amount_fen"] == roll.total_fen
+        assert api.post(f"/api/payments/rolls/{roll.pk}/approve/", {}, format="json").status_code == 403
+        checked = api.post(f"/api/payments/rolls/{roll.pk}/check/", {"version": roll.version}, format="json")
+        assert checked.status_code == 200 and checked.json()["status"] == "checked"
+        api.force_authenticate(world.reviewer_a)
+        approved = api.post(f"/api/payments/rolls/{roll.pk}/approve/", {"version": roll.version + 1}, format="json")
+        assert approved.status_code == 200 and approved.json()["status"] == "approved"
+        again = api.post(f"/api/payments/rolls/{roll.pk}/approve/", {}, format="json")
+        assert again.status_code == 409 and again.json()["code"] == "illegal_transition"
+        api.force_authenticate(world.admin_a)
+        frozen = api.post(
+            "/api/payments/rolls/generate/",
+            {"county": world.county_a.code, "month": "2026-11", "programs": ["dibao"]},
+            format="json",
+        )
+        assert frozen.status_code == 409 and frozen.json()["code"] == "roll_frozen"
+        bad = api.post("/api/payments/rolls/generate/", {"county": "999999", "month": "2026-13"}, format="json")
+        assert bad.status_code == 400

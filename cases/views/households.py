@@ -29,6 +29,8 @@ from cases.views._common import (
     can_edit,
 )
 from cases.views.history import _history_rows
+from payments.selectors.recovery import receivable_list_for
+from payments.selectors.rolls import household_lines_for
 
 PAGE_SIZE = 25
 LIFE_EVENTS_SHOWN = 50  # the household page's 生命事件 section: the newest ones (all of them in practice)
@@ -113,6 +115,9 @@ def household_detail(request, pk):
         "can_reveal": caps.reveal_id_number or user.is_superuser,
         "life_events": list(selectors.life_event_list_for(actor=user, household=household)[:LIFE_EVENTS_SHOWN]),
         "can_record_events": services.can_record_life_events(user, household),
+        # 资金发放: what was paid (or failed, waiting for a corrected account) and what is to be recovered.
+        "payment_lines": household_lines_for(actor=user, household=household),
+        "receivables": list(receivable_list_for(actor=user, household=household)[:10]),
     }
     return render(request, "cases/household_detail.html", context)
 

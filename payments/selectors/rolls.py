@@ -71,3 +71,16 @@ def line_list_for(*, actor: Staff, roll: PaymentRoll | None = None) -> QuerySet[
     if roll is not None:
         lines = lines.filter(roll=roll)
     return lines.select_related("town", "region", "household", "member")
+
+
+HOUSEHOLD_LINES_SHOWN = 24
+
+
+def household_lines_for(*, actor: Staff, household) -> list[PaymentLine]:
+    """The household's latest payment lines the actor may see (newest month first), for its page."""
+    return list(
+        line_list_for(actor=actor)
+        .filter(household=household)
+        .select_related("roll")
+        .order_by("-period_month", "-id")[:HOUSEHOLD_LINES_SHOWN]
+    )
