@@ -82,4 +82,22 @@ def generate_due_rolls(day: str | None = None) -> list[int]:
     return started
 
 
+@shared_task(name="payments.allocate_reserve_funds", acks_late=True)
+def allocate_reserve_funds(year: int | None = None) -> dict[str, int]:
+    """Beat, daily: from 1 January, allocate the year's reserve fund (备用金) of every town that had one last year
+    (maiji-2021 §四(四)15: 年初预拨). Towns already allocated are skipped, so the daily beat allocates once — and
+    the day after an outage still allocates. Returns the number of funds created per county code."""
+    from payments.models import ReserveFund
+    from payments.services.reserve import reserve_allocate_year
+
+    year = year or timezone.localdate().year
+    created: dict[str, int] = {}
+    counties = {fund.county for fund in ReserveFund.objects.filter(year=year - 1).select_related("county")}
+    for county in sorted(counties, key=lambda c: c.path):
+        funds = reserve_allocate_year(actor=system_actor(), county=county, year=year)
+        if funds:
+            created[county.code] = len(funds)
+    return created
+
+
 from payments.tasks_reconcile import process_result_import  # noqa: E402,F401

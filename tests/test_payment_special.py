@@ -155,6 +155,15 @@ def test_the_yearly_allocation_repeats_last_years_towns(clock, world, maiji):
     assert ReserveFund.objects.filter(year=2026).count() == 2
 
 
+def test_the_daily_beat_allocates_the_new_year_once(clock, world, maiji):
+    from payments.tasks import allocate_reserve_funds
+
+    reserve_allocate(actor=maiji.admin, town=maiji.town, year=2025, residents=1200)
+    assert allocate_reserve_funds(2026) == {maiji.county.code: 1}
+    assert allocate_reserve_funds(2026) == {}
+    assert ReserveFund.objects.get(year=2026).allocated == Decimal("2400.00")
+
+
 # --- drawdowns ------------------------------------------------------------------------------------------------
 
 

@@ -204,6 +204,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.generate_due_rolls",
         "schedule": crontab(hour=2, minute=0),
     },
+    # The year's town reserve funds, from 1 January (payments.tasks.allocate_reserve_funds; once per town and year).
+    "payments-allocate-reserve-funds": {
+        "task": "payments.allocate_reserve_funds",
+        "schedule": crontab(hour=2, minute=15),
+    },
 }
 
 CACHES = (
