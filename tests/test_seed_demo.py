@@ -9,6 +9,7 @@ from collections import Counter
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import Q
 from django.utils import timezone
 from stdnum import numdb
 
@@ -38,6 +39,7 @@ from cases.selectors import inbox_for
 from eligibility.models import ParameterStatus, ParameterVersion, PolicyProfile, ProfileJurisdiction
 from eligibility.rules.profile_data import load_documents, parameter_set, profile_for_region
 from eligibility.selectors import parameter_set_for
+from payments.models import CountyPaymentSetting, PaymentLine, PaymentRoll, ReserveFund
 
 SMALL_RUN = ("--households", "3", "--counties", "changbai,maiji")
 TABLES = (
@@ -60,6 +62,10 @@ TABLES = (
     HomeVisit,
     Enrolment,
     DiscoveryReport,
+    CountyPaymentSetting,
+    PaymentRoll,
+    PaymentLine,
+    ReserveFund,
     AuditEvent,
 )
 # Enough households for every demo stage in both counties: 麦积 (the county decides; 急难 above the town's
@@ -153,8 +159,16 @@ def test_small_run_writes_valid_audited_data():
     # everything was written through the services: the registry by the system account, the demo cases by the
     # demo staff of the county; the chain covers it all
     assert audit_chain_verify().ok
-    registry = AuditEvent.objects.exclude(action__startswith="application.").exclude(action__startswith="discovery.")
+    registry = (
+        AuditEvent.objects.exclude(action__startswith="application.")
+        .exclude(action__startswith="discovery.")
+        .exclude(action__startswith="payment_roll.")
+        .exclude(action__startswith="reserve")
+    )
     assert set(registry.values_list("actor_username", flat=True)) == {"system"}
+    # the payments demo (rolls, reserve funds) by the county administrators
+    payments = AuditEvent.objects.filter(Q(action__startswith="payment_roll.") | Q(action__startswith="reserve"))
+    assert set(payments.values_list("actor_username", flat=True)) == {"changbai-admin", "maiji-admin"}
     demo_staff = {x.username for slug in ("changbai", "maiji") for x in county_logins(COUNTY_BY_SLUG[slug])}
     assert set(AuditEvent.objects.values_list("actor_username", flat=True)) <= demo_staff | {"system"}
     created = set(AuditEvent.objects.filter(action="household.create").values_list("household_ref", flat=True))
@@ -181,7 +195,7 @@ def test_demo_cases_fill_the_inboxes_at_every_stage():
         "evaluated": 2,
         "notice": 1,
         "decision": 2,
-        "confirmed": 1,
+        "confirmed": 9,  # one at its stage, eight more enrolled for the payments demo (assistance.demo.payments)
     }
     assert all(a.missing_materials and a.accepted_on is None for a in dibao.filter(status="materials_pending"))
     assert sorted(a.visits.count() for a in dibao.filter(status="investigating")) == [0, 1]
@@ -189,11 +203,22 @@ def test_demo_cases_fill_the_inboxes_at_every_stage():
     assert dibao.get(status="notice").notice_start == today
     for app in dibao.filter(status="decision"):
         assert app.notice_start <= today - datetime.timedelta(days=8) and app.submitted_on == today
-    confirmed = dibao.get(status="confirmed")
-    enrolment = Enrolment.objects.get(application=confirmed)
-    assert enrolment.status == "active" and enrolment.monthly_amount == confirmed.evaluation.amount > 0
-    assert enrolment.start_month == (today.replace(day=28) + datetime.timedelta(days=5)).replace(day=1)
-    assert confirmed.decided_by == reviewer and confirmed.town_reviewed_by.username.startswith("maiji-t0")
+    next_month = (today.replace(day=28) + datetime.timedelta(days=5)).replace(day=1)
+    for confirmed in dibao.filter(status="confirmed"):
+        enrolment = Enrolment.objects.get(application=confirmed)
+        assert enrolment.status == "active" and enrolment.monthly_amount == confirmed.evaluation.amount > 0
+        assert enrolment.start_month == next_month
+        assert confirmed.decided_by == reviewer and confirmed.town_reviewed_by.username.startswith("maiji-t0")
+    # next month's 低保 roll waits for the reviewer: generated and checked by the administrator, one line each
+    roll = PaymentRoll.objects.get(county=maiji, program="dibao", month=next_month)
+    admin = Staff.objects.get(username="maiji-admin")
+    assert (roll.status, roll.generated_by, roll.checked_by, roll.line_count) == ("checked", admin, admin, 9)
+    enrolled = Enrolment.objects.filter(region__path__startswith=maiji.path)
+    assert roll.total_fen == sum(int(e.monthly_amount * 100) for e in enrolled)
+    # every town's reserve fund of the year: 2 yuan per resident in 麦积 (maiji-2021 §四(四)15)
+    funds = ReserveFund.objects.filter(county=maiji, year=today.year)
+    assert funds.count() == Region.objects.filter(parent=maiji).count()
+    assert all(f.allocated == 2 * f.residents == f.balance for f in funds)
     emergency = apps.filter(program="temp_emergency")
     assert Counter(emergency.values_list("status", flat=True)) == {"confirmed": 1, "post_approval": 1}
     assert (
@@ -223,6 +248,7 @@ def test_demo_cases_fill_the_inboxes_at_every_stage():
     assert jiuhuashan.filter(program="dibao", status="decision").count() == 3
     assert not jiuhuashan.filter(status__in=["confirmed", "post_approval"]).exclude(program="temp_emergency").exists()
     assert not jiuhuashan.filter(status="post_approval").exists()
+    assert not PaymentRoll.objects.filter(county__code="341799").exists()
     assert not inbox_for(actor=Staff.objects.get(username="jiuhuashan-reviewer")).exists()
     assert inbox_for(actor=Staff.objects.get(username="jiuhuashan-t01-caseworker")).exists()
     assert audit_chain_verify().ok

@@ -299,6 +299,10 @@ class DemoLoader:
         from assistance.demo.cases import DemoCases  # it imports this module
 
         DemoCases(county=county, plans=plans, today=self.today, result=result, progress=self.progress).run()
+        # Then recipients enrolled from next month, bank templates, next month's roll and the reserve funds.
+        from assistance.demo.payments import DemoPayments
+
+        DemoPayments(county=county, plans=plans, today=self.today, result=result, progress=self.progress).run()
 
     @transaction.atomic
     def _household(self, plan: HouseholdPlan, illnesses: dict[str, RecognisedIllness]) -> Counter:
