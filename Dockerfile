@@ -18,7 +18,7 @@ COPY . .
 # collectstatic needs settings but no database; the build-time key is never used at run time.
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home app \
-    && mkdir -p var \
+    && mkdir -p var/media \
     && SECRET_KEY=build-time-only-collectstatic-key DJANGO_SETTINGS_MODULE=assistance.settings.production \
        python manage.py collectstatic --noinput -v0 \
     && chown -R app:app var
