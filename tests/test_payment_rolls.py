@@ -112,6 +112,11 @@ def test_the_amount_is_that_of_the_change_in_force_in_the_month(world, poor_hous
     assert PaymentLine.objects.get(roll=june).amount_fen == int(enrolment.monthly_amount * 100)
     changes = roll_changes(june)
     assert [c["kind"] for c in changes] == ["changed"]
+    with _at(D(2026, 11, 22)):
+        report = roll_check(actor=world.admin_a, roll=june).check_report
+    delta = int((enrolment.monthly_amount - old) * 100)
+    assert report["changes"]["changed"] == {"n": 1, "delta_fen": delta}
+    assert report["changes"]["new"] == {"n": 0, "delta_fen": 0} == report["changes"]["ended"]
 
 
 def test_no_line_before_the_start_month_or_after_an_exit(world, enrolled):
