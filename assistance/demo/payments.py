@@ -6,7 +6,8 @@ After a county's demo applications (``assistance.demo.cases``), each county gets
   cases' own confirmed one about nine households are enrolled from next month;
 - the bank templates (``payments.bank_templates``) and the county's payment setting (rolls on the 5th, the first
   template);
-- next month's 低保 roll (where anyone is enrolled), generated and checked by the county administrator
+- next month's 低保 roll (where anyone is enrolled; a recipient without a bank account gets one from the town's
+  caseworker first), generated and checked by the county administrator
   (``<slug>-admin``): it waits for the county reviewer (``<slug>-reviewer``) to approve it, export the bank
   file and import the bank's result (``manage.py demo_bank_result <roll>`` writes one in demo environments);
 - this year's reserve fund of every town: 麦积 2 yuan per resident (maiji-2021 §四(四)15), elsewhere an amount
@@ -111,8 +112,29 @@ class DemoPayments(DemoCases):
         )
         if not enrolled.exists():
             return None
+        self._accounts(enrolled)
         roll = roll_generate(actor=admin, county=self.county_region, program=ProgramCode.DIBAO, month=month).roll
         return roll_check(actor=admin, roll=roll)
+
+    def _accounts(self, enrolled) -> None:
+        """Recipients without a bank account get one from their town's caseworker (a roll line without an account
+        cannot be approved): the account the household opened for the payments (社会化发放, national 第二十五条)."""
+        from assistance.demo.generator import BANK_CARD_PREFIX, _luhn_complete
+        from cases.services import household_update
+
+        for enrolment in enrolled.filter(household__bank_account_number="").select_related("household__head"):
+            household = enrolment.household
+            bank = self.county.banks[0]
+            prefix = BANK_CARD_PREFIX.get(bank, "623059")
+            number = _luhn_complete(prefix + f"{household.pk:012d}")
+            household_update(
+                actor=self._caseworker(household),
+                household=household,
+                expected_version=household.version,
+                bank_name=bank,
+                bank_account_holder=household.head.name if household.head else household.members.first().name,
+                bank_account_number=number,
+            )
 
     def _reserve(self, admin: Staff) -> None:
         from payments.services.reserve import per_resident_standard, reserve_allocate

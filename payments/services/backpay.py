@@ -121,7 +121,7 @@ def _draft_roll(*, actor: Staff, county: Region, program: str, month: dt.date) -
                 seq=seq,
                 generated_by=actor,
                 bank_template=_default_template(county),
-                note="补发：已发放月份的差额",
+                note="补发：已发放月份的差额，及更正账户后重发的失败明细",
             )
     except IntegrityError:
         raise ApplicationError(
