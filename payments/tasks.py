@@ -55,6 +55,10 @@ def generate_rolls(job_id: int, chunk: int | None = None) -> dict | str:
                     raise
                 result["skipped"][program] = error.message
             else:
+                if outcome.superseded:
+                    result["skipped"][program] = f"{outcome.roll.code}：已由稍后发起的生成任务重新生成"
+                    job_progress(job_id=job_id, done=1)
+                    continue
                 roll = outcome.roll
                 result["rolls"][program] = f"{roll.code}：{roll.line_count} 笔，合计 {yuan(roll.total_fen)} 元"
                 result["lines"] = result.get("lines", 0) + roll.line_count

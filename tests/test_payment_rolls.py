@@ -361,3 +361,28 @@ def test_api_lists_rolls_lines_and_runs_the_transitions(world, enrolled):
         assert frozen.status_code == 409 and frozen.json()["code"] == "roll_frozen"
         bad = api.post("/api/payments/rolls/generate/", {"county": "999999", "month": "2026-13"}, format="json")
         assert bad.status_code == 400
+
+
+def test_a_generation_overtaken_by_another_stops_and_the_later_one_finishes(world, enrolled, profiles):
+    """A beat job and a person generate the same roll: the later generation resets it and completes it; the
+    earlier one stops at its next chunk without touching the totals."""
+    for n in range(2):
+        other = make_household(world.caseworker_a1, world.village_a1, members=2)
+        with_account(world, other, f"62170000{n}1112222333")
+        _enrolled(world, other)
+    later = []
+
+    def overtake(done, total):
+        if done == 1 and not later:
+            later.append(
+                roll_generate(actor=world.admin_a, county=world.county_a, program="dibao", month=NOVEMBER, chunk=1)
+            )
+
+    with _at(D(2026, 11, 22)):
+        earlier = roll_generate(
+            actor=world.admin_a, county=world.county_a, program="dibao", month=NOVEMBER, chunk=1, progress=overtake
+        )
+    assert earlier.superseded and not later[0].superseded
+    roll = PaymentRoll.objects.get()
+    assert roll.generated_at is not None and roll.line_count == 3
+    assert PaymentLine.objects.filter(roll=roll).count() == 3

@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
@@ -171,19 +171,30 @@ def _begin(*, actor: Staff, county: Region, program: str, month: dt.date) -> Pay
         .first()
     )
     if roll is None:
-        roll = PaymentRoll.objects.create(
-            code=roll_code(county, program, month),
-            county=county,
-            program=program,
-            month=month,
-            kind=RollKind.MONTHLY,
-            generated_by=actor,
-            bank_template=_default_template(county),
-        )
-        audit_record(
-            actor=actor, action="payment_roll.create", target=roll, region=county, after=model_snapshot(roll, AUDITED)
-        )
-        return roll
+        try:
+            with transaction.atomic():  # a savepoint: another generation may create the same roll at this moment
+                roll = PaymentRoll.objects.create(
+                    code=roll_code(county, program, month),
+                    county=county,
+                    program=program,
+                    month=month,
+                    kind=RollKind.MONTHLY,
+                    generated_by=actor,
+                    bank_template=_default_template(county),
+                )
+        except IntegrityError:
+            roll = PaymentRoll.objects.select_for_update().get(
+                county=county, program=program, month=month, kind=RollKind.MONTHLY
+            )
+        else:
+            audit_record(
+                actor=actor,
+                action="payment_roll.create",
+                target=roll,
+                region=county,
+                after=model_snapshot(roll, AUDITED),
+            )
+            return roll
     if roll.status in FROZEN_STATUSES:
         raise ApplicationError(
             f"{roll.code} 已审批，明细已冻结，不能重新生成；更正请通过补发花名册办理",
@@ -234,6 +245,7 @@ class GenerateResult:
     regular: int
     extra: int
     chunks: int
+    superseded: bool = False  # another generation of the same roll started meanwhile and finishes it
 
 
 def roll_generate(
@@ -249,7 +261,9 @@ def roll_generate(
 
     Not one transaction: the reset, each chunk of regular lines, the carried/instalment/funeral lines and the
     totals commit one by one (a province's roll is millions of lines), and ``generated_at`` is set last. Call
-    it again after an interruption: it starts over and ends with the same lines. ``progress(done, total)`` is
+    it again after an interruption: it starts over and ends with the same lines. Two generations of one roll at
+    once (a beat job and a person): the later one resets the roll (its version) and finishes it; the earlier
+    one notices at its next chunk and stops, ``superseded``. ``progress(done, total)`` is
     called after each chunk of enrolment ids.
     """
     require_county(county)
@@ -262,7 +276,14 @@ def roll_generate(
     lo, hi = _id_bounds(county, program)
     starts = list(range(lo, hi, chunk)) if hi > lo else []
     regular = 0
+    token = roll.version  # this generation's; a later one (a second job, a person asking again) bumps it
+
+    def superseded() -> bool:
+        return not PaymentRoll.objects.filter(pk=roll.pk, version=token).exists()
+
     for number, start in enumerate(starts, 1):
+        if superseded():
+            return GenerateResult(roll=roll, regular=regular, extra=0, chunks=number - 1, superseded=True)
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(REGULAR_SQL, {**params, "lo": start, "hi": min(start + chunk, hi)})
             regular += max(cursor.rowcount, 0)
@@ -280,6 +301,8 @@ def roll_generate(
             extra += max(cursor.rowcount, 0)
     with transaction.atomic():
         roll = PaymentRoll.objects.select_for_update().get(pk=roll.pk)
+        if roll.version != token:  # the later generation sets the totals and marks the roll generated
+            return GenerateResult(roll=roll, regular=regular, extra=extra, chunks=len(starts), superseded=True)
         refresh_totals(roll)
         roll.generated_at = timezone.now()
         roll.save(update_fields=["generated_at", "updated_at"])
