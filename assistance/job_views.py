@@ -48,7 +48,17 @@ KEY_LABELS = {
     # 发放花名册生成 (payments.tasks.generate_rolls)
     "rolls": "生成的花名册",
     "lines": "明细合计（笔）",
-    "skipped": "未重新生成（已审批冻结）",
+    "skipped": "未重新生成（已审批冻结或已由其他任务接手）",
+    # 回盘文件导入 (payments.tasks_reconcile.process_result_import)
+    "roll": "花名册",
+    "rows": "回盘行数",
+    "paid": "成功笔数",
+    "paid_fen": "成功金额（分）",
+    "failed": "失败笔数",
+    "failed_fen": "失败金额（分）",
+    "unmatched": "未匹配行数",
+    "roll_status": "花名册状态",
+    "receivables": "登记的应追回款（已到账但不应发放）",
 }
 
 

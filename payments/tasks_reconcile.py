@@ -49,6 +49,11 @@ def process_result_import(job_id: int, chunk: int | None = None) -> dict | str:
         job_fail(job_id=job_id, error=f"回盘文件导入失败：{error}")
         raise
     roll = imp.roll
+    from assistance.services import system_actor
+    from payments.services.recovery import overpayments_detect_roll
+
+    # Lines just paid that were not owed any more (a death recorded after the roll was approved): 追回 at once.
+    receivables = overpayments_detect_roll(actor=system_actor(), roll=roll)
     result = {
         "roll": roll.code,
         "rows": imp.row_count,
@@ -58,6 +63,7 @@ def process_result_import(job_id: int, chunk: int | None = None) -> dict | str:
         "failed_fen": imp.failed_fen,
         "unmatched": imp.unmatched_count,
         "roll_status": roll.get_status_display(),
+        "receivables": [f"{r.code}：{r.amount} 元" for r in receivables],
     }
     job_finish(job_id=job_id, result=result)
     return result

@@ -141,3 +141,37 @@ def test_roll_totals_equal_the_sum_of_their_lines_to_the_fen(world, county_setup
     assert roll.line_count == len(base) + len(amounts)
     PaymentLine.objects.filter(roll=roll).delete()
     PaymentRoll.objects.filter(pk=roll.pk).delete()
+
+
+def test_a_death_recorded_after_approval_becomes_a_receivable_when_the_bank_pays(world, county_setup):
+    """The roll is approved; then the recipient's death (in November) is recorded: December is no longer owed, but
+    the bank pays it — the import opens the receivable for that line at once (cause 死亡)."""
+    from cases.services.events import life_event_record
+    from payments.choices import ReceivableCause
+    from payments.models import Receivable
+
+    template, _households = county_setup
+    alone = make_household(world.caseworker_a1, world.village_a1, members=1)
+    with_account(world, alone, "6217000077778888999")
+    enrolment = _enrolled(world, alone).enrolment
+    with _at(D(2026, 11, 22)):
+        roll = roll_generate(actor=world.admin_a, county=world.county_a, program="dibao", month=DECEMBER).roll
+        roll = roll_approve(actor=world.reviewer_a, roll=roll_check(actor=world.admin_a, roll=roll))
+        roll_export(actor=world.reviewer_a, roll=roll)
+        life_event_record(
+            actor=world.caseworker_a1, member=alone.members.get(), kind="death", occurred_on=D(2026, 11, 20)
+        )
+        assert not Receivable.objects.exists()  # nothing paid yet
+        name, content = simulated_result_file(PaymentRoll.objects.get(pk=roll.pk), template, failures=0)
+        imported = result_import_start(
+            actor=world.reviewer_a, roll=roll, uploaded_file=SimpleUploadedFile(name, content)
+        )
+        from payments.tasks import process_result_import
+
+        result = process_result_import(imported.job_id)
+    receivable = Receivable.objects.get()
+    line = PaymentLine.objects.get(roll=roll, enrolment=enrolment)
+    assert receivable.cause == ReceivableCause.DEATH and receivable.enrolment == enrolment
+    assert receivable.amount == Decimal(line.amount_fen) / 100
+    assert [item.line_id for item in receivable.items.all()] == [line.pk]
+    assert result["receivables"] == [f"{receivable.code}：{receivable.amount} 元"]

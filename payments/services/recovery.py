@@ -32,7 +32,7 @@ from cases.choices import ProgramCode
 from cases.models import Application, Enrolment, Household, LifeEvent
 from cases.services._common import audit_household_event
 from payments.choices import LineStatus, ReceivableCause, ReceivableEntryKind, ReceivableStatus
-from payments.models import PaymentLine, Receivable, ReceivableEntry, ReceivableItem
+from payments.models import PaymentLine, PaymentRoll, Receivable, ReceivableEntry, ReceivableItem
 from payments.services._common import (
     check_version,
     county_of,
@@ -328,7 +328,7 @@ SELECT DISTINCT p.enrolment_id FROM (
   JOIN payments_paymentroll pr ON pr.id = l.roll_id
   LEFT JOIN payments_receivableitem ri ON ri.line_id = l.id
   WHERE pr.county_id = %(county)s AND l.status = 'paid' AND l.kind IN ('regular', 'carry', 'back_pay')
-    AND l.enrolment_id IS NOT NULL
+    AND l.enrolment_id IS NOT NULL {only_roll}
   GROUP BY l.enrolment_id, l.period_month
 ) p
 JOIN cases_enrolment e ON e.id = p.enrolment_id
@@ -342,9 +342,17 @@ ORDER BY 1
 """
 
 
-def overpaid_enrolment_ids(county: Region) -> list[int]:
+# Only the enrolment months a roll has just paid (after its bank result): the months of the roll's lines.
+_ONLY_ROLL = """AND EXISTS (SELECT 1 FROM payments_paymentline r WHERE r.roll_id = %(roll)s
+      AND r.enrolment_id = l.enrolment_id AND r.period_month = l.period_month)"""
+
+
+def overpaid_enrolment_ids(county: Region, roll: PaymentRoll | None = None) -> list[int]:
+    """The enrolments of ``county`` paid beyond what they were owed in some month (only the months of ``roll``'s
+    lines when given), net of what receivables already claim."""
+    sql = OVERPAID_SQL.format(only_roll=_ONLY_ROLL if roll is not None else "")
     with connection.cursor() as cursor:
-        cursor.execute(OVERPAID_SQL, {"county": county.pk})
+        cursor.execute(sql, {"county": county.pk, "roll": roll.pk if roll is not None else None})
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -357,6 +365,23 @@ def overpayments_detect_county(*, actor: Staff, county: Region) -> list[Receivab
     opened = []
     for enrolment in Enrolment.objects.filter(pk__in=overpaid_enrolment_ids(county)).order_by("pk"):
         receivable = overpayments_detect(actor=actor, enrolment=enrolment, cause=ReceivableCause.OVERPAYMENT)
+        if receivable is not None:
+            opened.append(receivable)
+    return opened
+
+
+def overpayments_detect_roll(*, actor: Staff, roll: PaymentRoll) -> list[Receivable]:
+    """After a bank result: the lines it just marked paid that were not owed any more (a death or an exit recorded
+    after the roll was approved) become receivables at once — cause 死亡 when a death ended the enrolment."""
+    opened = []
+    for enrolment in Enrolment.objects.filter(pk__in=overpaid_enrolment_ids(roll.county, roll)).order_by("pk"):
+        death = LifeEvent.objects.filter(enrolments=enrolment, kind="death").order_by("-occurred_on", "-pk").first()
+        receivable = overpayments_detect(
+            actor=actor,
+            enrolment=enrolment,
+            cause=ReceivableCause.DEATH if death is not None else ReceivableCause.OVERPAYMENT,
+            life_event=death,
+        )
         if receivable is not None:
             opened.append(receivable)
     return opened
