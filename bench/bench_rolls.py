@@ -462,7 +462,7 @@ def export_stream(roll: PaymentRoll, actor: Staff):
     """(description, iterable of bytes): the service ``roll_export`` (approved → exported, audit) and its streamed
     CSV (``payments.bankfiles.csv_stream``) when they exist, else a plain generator over the lines."""
     try:
-        from payments.services.reconcile import roll_export
+        from payments.services.export import roll_export
     except ImportError:
         roll_export = None
     problem = ""
@@ -473,7 +473,7 @@ def export_stream(roll: PaymentRoll, actor: Staff):
             problem = f"；roll_export 失败（{type(error).__name__}: {str(error).strip()}），直接调用 csv_stream"
         else:
             return (
-                "payments.services.reconcile.roll_export(...).stream()（payments.bankfiles.csv_stream）",
+                "payments.services.export.roll_export(...).stream()（payments.bankfiles.csv_stream）",
                 bank_export.stream(),
             )
     try:

@@ -21,7 +21,7 @@ from cases.services import household_update
 from payments.choices import LineKind, LineStatus, RollStatus
 from payments.demo_bank import simulated_result_file
 from payments.models import CountyPaymentSetting, PaymentLine, PaymentRoll
-from payments.services.reconcile import template_for
+from payments.services.export import template_for
 from payments.tasks import process_result_import
 from tests.test_browser_workflow import _session, browser, shot  # noqa: F401
 

@@ -24,13 +24,13 @@ from payments.bank_templates import DEFAULT_TEMPLATES, bank_templates_ensure
 from payments.bankfiles import CSV_FLUSH_ROWS
 from payments.choices import CarryState, LineKind, LineStatus, Resolution, ResultOutcome, RollStatus
 from payments.models import BankResultImport, BankResultRow, BankTemplate, PaymentLine, PaymentRoll
+from payments.services.export import roll_export
 from payments.services.reconcile import (
     failed_line_cancel,
     failed_line_release,
     result_import_process,
     result_import_start,
     result_row_resolve,
-    roll_export,
 )
 from payments.services.rolls import refresh_totals, roll_approve, roll_check, roll_generate
 from payments.tasks import process_result_import

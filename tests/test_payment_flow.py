@@ -19,7 +19,8 @@ from payments.choices import CarryState, LineKind, LineStatus, RollStatus
 from payments.demo_bank import simulated_result_file
 from payments.models import CountyPaymentSetting, PaymentLine, PaymentRoll
 from payments.services.backpay import backpay_generate
-from payments.services.reconcile import result_import_process, result_import_start, roll_export
+from payments.services.export import roll_export
+from payments.services.reconcile import result_import_process, result_import_start
 from payments.services.rolls import refresh_totals, roll_approve, roll_check, roll_generate
 from tests.factories import make_household
 from tests.test_payment_rolls import _at, with_account

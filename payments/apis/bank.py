@@ -20,7 +20,8 @@ from assistance.apis import ApiView, error_responses
 from cases.serializers import StrictInputSerializer
 from payments.bankfiles import XLSX_CONTENT_TYPE
 from payments.selectors.rolls import roll_get_for
-from payments.services.reconcile import result_import_start, roll_export
+from payments.services.export import roll_export
+from payments.services.reconcile import result_import_start
 
 TAGS = ["资金发放"]
 

@@ -1,5 +1,5 @@
-"""Bank files and reconciliation (银行代发与对账): export an approved roll in a bank's template, import the bank's
-result file, resolve what did not match, and decide what happens to failed lines.
+"""Reconciliation (对账): import the bank's result file of an exported roll (``payments.services.export``), resolve
+what did not match, and decide what happens to failed lines.
 
 Lifecycle: approved → exported (first export) → reconciled (every line has the bank's result and no unmatched row
 of any result file is left open). A later result file with an open unmatched row sends a reconciled roll back to
@@ -22,16 +22,14 @@ Result import, step by step:
   person has confirmed the account is right (``failed_line_release``); ``failed_line_cancel`` ends it (the
   recipient died, the money is no longer owed).
 
-Permissions: the county administrator exports, imports, resolves, releases and cancels. Every export is audited
-as a read of personal data (names, accounts, ID numbers).
+Permissions: the county's administrator or reviewer imports, resolves, releases and cancels.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q, Sum
@@ -41,37 +39,24 @@ from assistance.errors import ApplicationError
 from assistance.models import Staff
 from audit.services import audit_record, model_snapshot
 from payments import bankfiles
-from payments.choices import CarryState, FileFormat, ImportStatus, LineStatus, Resolution, ResultOutcome, RollStatus
+from payments.choices import CarryState, ImportStatus, LineStatus, Resolution, ResultOutcome, RollStatus
 from payments.models import (
     BankResultImport,
     BankResultRow,
     BankTemplate,
-    CountyPaymentSetting,
     PaymentLine,
     PaymentRoll,
 )
 from payments.services._common import require_county_staff, yuan
+from payments.services.export import ROLL_AUDITED, _locked_roll, _require_status, template_for
 
 IMPORT_CHUNK = 1000  # result rows per transaction
 MAX_RESULT_FILE = 200 * 1024 * 1024  # a province's result file is well under this
-EXPORTABLE = (RollStatus.APPROVED, RollStatus.EXPORTED, RollStatus.RECONCILED)
 IMPORTABLE = (RollStatus.EXPORTED, RollStatus.RECONCILED)
-ROLL_AUDITED = ["status", "bank_template", "exported_by", "reconciled_at", "version"]
 LINE_AUDITED = ["status", "failure_reason", "carry_state"]
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------
-
-
-def _locked_roll(roll: PaymentRoll) -> PaymentRoll:
-    return PaymentRoll.objects.select_for_update(of=("self",)).select_related("county").get(pk=roll.pk)
-
-
-def _require_status(roll: PaymentRoll, allowed: tuple[str, ...], doing: str, hint: str = "") -> None:
-    if roll.status not in allowed:
-        raise ApplicationError(
-            f"花名册当前状态为“{roll.get_status_display()}”，不能{doing}{hint}", code="illegal_transition", status=409
-        )
 
 
 def _note(note: str, label: str = "说明") -> str:
@@ -79,32 +64,6 @@ def _note(note: str, label: str = "说明") -> str:
     if not note:
         raise ApplicationError(f"请填写{label}", code="invalid", fields={"note": [f"请填写{label}"]})
     return note[:200]
-
-
-def templates_for(roll: PaymentRoll):
-    """The active templates usable for the roll: the county's own and those of every county."""
-    return BankTemplate.objects.filter(Q(county__isnull=True) | Q(county_id=roll.county_id), is_active=True)
-
-
-def template_for(roll: PaymentRoll, template: BankTemplate | int | None = None) -> BankTemplate:
-    """The template asked for (it must be usable for the roll), else the roll's, else the county's default;
-    ``ApplicationError`` (400) when there is none."""
-    if template is None:
-        template = roll.bank_template_id
-        if template is None:
-            setting = CountyPaymentSetting.objects.filter(county_id=roll.county_id).first()
-            template = setting.bank_template_id if setting else None
-    if template is None:
-        raise ApplicationError(
-            "请选择代发模板（本县尚未设置默认代发模板）", code="invalid", fields={"template": ["请选择代发模板"]}
-        )
-    pk = template.pk if isinstance(template, BankTemplate) else template
-    found = templates_for(roll).filter(pk=pk).first()
-    if found is None:
-        raise ApplicationError(
-            "所选代发模板不存在、已停用或不适用于本县", code="invalid", fields={"template": ["模板不可用"]}
-        )
-    return found
 
 
 def _masked(account: str) -> str:
@@ -122,71 +81,6 @@ def _reference_id(text: str) -> int | None:
 
 def _normal_account(account: str) -> str:
     return "".join((account or "").split())
-
-
-# --- export ----------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BankExport:
-    """A roll's bank file ready to be sent: its name, content type, and how to produce it (streamed)."""
-
-    roll: PaymentRoll
-    template: BankTemplate
-    filename: str
-    content_type: str
-
-    @property
-    def is_xlsx(self) -> bool:
-        return self.template.file_format == FileFormat.XLSX
-
-    def stream(self) -> Iterator[bytes]:
-        """CSV: the encoded bytes, a few hundred lines per chunk."""
-        return bankfiles.csv_stream(self.roll, self.template)
-
-    def open(self) -> IO[bytes]:
-        """XLSX: an anonymous temporary file holding the workbook, open at its start (closing deletes it)."""
-        return bankfiles.xlsx_file(self.roll, self.template)
-
-
-@transaction.atomic
-def roll_export(*, actor: Staff, roll: PaymentRoll, template: BankTemplate | int | None = None) -> BankExport:
-    """Prepare the bank file of an approved (or already exported) roll in ``template`` (default: the roll's, then
-    the county's). The first export moves the roll to exported; every export is audited as a read of personal
-    data. The caller streams the file (``BankExport.stream``/``open``) after this transaction."""
-    roll = _locked_roll(roll)
-    require_county_staff(actor, roll.county, "导出银行代发文件")
-    _require_status(roll, EXPORTABLE, "导出银行代发文件", "（须经审批）")
-    template = template_for(roll, template)
-    before = model_snapshot(roll, ROLL_AUDITED)
-    first = roll.status == RollStatus.APPROVED
-    if first:
-        roll.status = RollStatus.EXPORTED
-        roll.exported_by = actor
-        roll.exported_at = timezone.now()
-    if first or roll.bank_template_id != template.pk:
-        # The result file is read with the template of the last file sent to the bank.
-        roll.bank_template = template
-        roll.version += 1
-        roll.save()
-    audit_record(
-        actor=actor,
-        action="payment_roll.export",
-        target=roll,
-        region=roll.county,
-        before=before,
-        after=model_snapshot(roll, ROLL_AUDITED),
-        note=(
-            f"导出银行代发文件（{template.name}，{template.get_file_format_display()}）：{roll.line_count} 笔，"
-            f"合计 {yuan(roll.total_fen)} 元；含户名、银行账号、身份证号等个人信息"
-        ),
-    )
-    return BankExport(
-        roll=roll,
-        template=template,
-        filename=bankfiles.export_filename(roll, template),
-        content_type=bankfiles.content_type_of(template),
-    )
 
 
 # --- result import ---------------------------------------------------------------------------------------------

@@ -30,15 +30,13 @@ from payments.selectors.bank import (
 )
 from payments.selectors.rolls import roll_get_for
 from payments.services._common import is_payment_admin, is_payment_reviewer, yuan
+from payments.services.export import EXPORTABLE, roll_export, templates_for
 from payments.services.reconcile import (
-    EXPORTABLE,
     IMPORTABLE,
     failed_line_cancel,
     failed_line_release,
     result_import_start,
     result_row_resolve,
-    roll_export,
-    templates_for,
 )
 
 PANEL_ROWS = 200  # unmatched rows and failed lines shown in the panel (the counts say how many there are)

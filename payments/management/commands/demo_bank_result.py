@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from payments.demo_bank import simulated_result_file
 from payments.models import PaymentRoll
-from payments.services.reconcile import template_for
+from payments.services.export import template_for
 
 
 class Command(BaseCommand):
