@@ -30,7 +30,6 @@ import argparse
 import datetime as dt
 import io
 import os
-import resource
 import sys
 import time
 from pathlib import Path
@@ -59,15 +58,10 @@ from eligibility.rules.serialization import request_to_dict  # noqa: E402
 from eligibility.services import profiles_load  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate_households import COUNTY, build_regions  # noqa: E402
+from generate_households import COUNTY, ID_BASE, build_regions, clone, rss_mb  # noqa: E402
 
 MONTH = dt.date(2026, 12, 1)
 OLD_AMOUNT = "100.00"  # every enrolment's amount before the run: all of them change
-ID_BASE = 10_000_000  # generated rows' ids start above anything the services made
-
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _copy(table: str, columns: list[str], rows: np.ndarray) -> None:
@@ -75,21 +69,6 @@ def _copy(table: str, columns: list[str], rows: np.ndarray) -> None:
     np.savetxt(buffer, rows, fmt="%d", delimiter="\t")
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         copy.write(buffer.getvalue())
-
-
-def _clone(model, template_id: int, n: int, substitutions: dict[str, str]) -> None:
-    """Insert ``n`` copies of the template row, ids ID_BASE + 1 … ID_BASE + n (``g`` = 1 … n)."""
-    table = model._meta.db_table
-    columns = [f.column for f in model._meta.concrete_fields]
-    values = [substitutions.get(c, c) for c in columns]
-    values[columns.index("id")] = f"{ID_BASE} + g"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(values)} "
-            f"FROM {table} t, generate_series(1, %s) g WHERE t.id = %s",
-            [n, template_id],
-        )
-        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
 
 
 def _enrolled_columns(n: int, seed: int) -> batch.HouseholdColumns:
@@ -166,15 +145,15 @@ def setup(n: int, seed: int) -> None:
         )
     village_ids = [v.pk for v in villages]
     spread = f"(ARRAY{village_ids})[1 + mod(g, {len(village_ids)})]"
-    _clone(Household, household.pk, n, {"code": "'BENCHR' || lpad(g::text, 10, '0')", "hukou_region_id": spread})
-    _clone(
+    clone(Household, household.pk, n, {"code": "'BENCHR' || lpad(g::text, 10, '0')", "hukou_region_id": spread})
+    clone(
         Application,
         app.pk,
         n,
         {"code": "'BENCHR-' || g", "household_id": f"{ID_BASE} + g", "region_id": spread},
     )
-    _clone(Evaluation, evaluation.pk, n, {"application_id": f"{ID_BASE} + g"})
-    _clone(
+    clone(Evaluation, evaluation.pk, n, {"application_id": f"{ID_BASE} + g"})
+    clone(
         Enrolment,
         enrolment.pk,
         n,
@@ -348,7 +327,7 @@ def main() -> None:
         update_s = plain_update(county)
         with connection.cursor() as cursor:  # the rolled-back UPDATE left a dead version of every row
             cursor.execute("VACUUM ANALYZE cases_enrolment")
-        rss_before = _rss_mb()
+        rss_before = rss_mb()
         started = time.perf_counter()
         result = enrolments_recompute(actor=system_actor(), county=county, month=MONTH, chunk=args.chunk)
         recompute_s = time.perf_counter() - started
@@ -358,7 +337,7 @@ def main() -> None:
             f"比值 {recompute_s / update_s:.2f}×；调整 {report['changed']} 户，不变 {report['unchanged']}，"
             f"需复核 {report['review']}，逐户计算 {report['scalar']}；月发放 {report['total_before']} → "
             f"{report['total_after']} 元；分段（秒）{report['seconds']}；"
-            f"进程内存峰值 {_rss_mb():.0f} MB（重算前 {rss_before:.0f} MB）",
+            f"进程内存峰值 {rss_mb():.0f} MB（重算前 {rss_before:.0f} MB）",
             flush=True,
         )
 

@@ -37,14 +37,12 @@ import csv
 import datetime as dt
 import io
 import os
-import resource
 import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/assistance_bench_rolls"
-ID_BASE = 10_000_000  # generated rows' ids start above anything the services made
 MONTH = dt.date(2026, 11, 1)  # the roll's month (roll_generate accepts up to next month)
 PREVIOUS = dt.date(2026, 10, 1)
 LATER = dt.date(2027, 1, 1)  # a future-dated change, after the roll month
@@ -122,7 +120,7 @@ from payments.services import rolls as rolls_service  # noqa: E402
 from payments.services.rolls import CHUNK, LINE_COLUMNS, roll_approve, roll_check, roll_generate  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate_households import COUNTY, build_regions  # noqa: E402
+from generate_households import COUNTY, ID_BASE, build_regions, clone, rss_mb  # noqa: E402
 
 # Amounts as SQL expressions of g (1 … N): the first decided amount, and the enrolment's current one.
 A1 = "(200 + mod(g * 37, 600) + mod(g, 4) * 0.25)"
@@ -133,28 +131,10 @@ IS_EXITING = "mod(g, 10) = 1"  # a graduated-exit step after the roll month (to 
 START = f"CASE WHEN {IS_NEW} THEN DATE '{MONTH}' ELSE DATE '2024-01-01' + make_interval(months => mod(g, 22)) END::date"
 
 
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _sql(statement: str, params=None) -> int:
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         return cursor.rowcount
-
-
-def _clone(model, template_id: int, n: int, substitutions: dict[str, str]) -> None:
-    """Insert ``n`` copies of the template row, ids ID_BASE + 1 … ID_BASE + n (``g`` = 1 … n)."""
-    table = model._meta.db_table
-    columns = [f.column for f in model._meta.concrete_fields]
-    values = [substitutions.get(c, c) for c in columns]
-    values[columns.index("id")] = f"{ID_BASE} + g"
-    _sql(
-        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(values)} "
-        f"FROM {table} t, generate_series(1, %s) g WHERE t.id = %s",
-        [n, template_id],
-    )
-    _sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
 
 
 def setup(n: int) -> None:
@@ -204,7 +184,7 @@ def setup(n: int) -> None:
         )
     village_ids = [v.pk for v in villages]
     spread = f"(ARRAY{village_ids})[1 + mod(g, {len(village_ids)})]"
-    _clone(
+    clone(
         Household,
         household.pk,
         n,
@@ -216,12 +196,12 @@ def setup(n: int) -> None:
             "bank_account_number": "'622848' || lpad(g::text, 13, '0')",
         },
     )
-    _clone(Application, app.pk, n, {"code": "'BENCHP-' || g", "household_id": f"{ID_BASE} + g", "region_id": spread})
-    _clone(Evaluation, evaluation.pk, n, {"application_id": f"{ID_BASE} + g"})
+    clone(Application, app.pk, n, {"code": "'BENCHP-' || g", "household_id": f"{ID_BASE} + g", "region_id": spread})
+    clone(Evaluation, evaluation.pk, n, {"application_id": f"{ID_BASE} + g"})
     current = (
         f"CASE WHEN {IS_ENDED} THEN 0 WHEN {IS_EXITING} THEN {A1} - 30 WHEN {IS_RECHECK} THEN {A1} + 45.5 ELSE {A1} END"
     )
-    _clone(
+    clone(
         Enrolment,
         enrolment.pk,
         n,
@@ -486,7 +466,7 @@ def export_stream(roll: PaymentRoll, actor: Staff):
 
 
 def export(roll: PaymentRoll, actor: Staff, path: str) -> tuple[str, float, int, float, float]:
-    rss_before = _rss_mb()
+    rss_before = rss_mb()
     started = time.perf_counter()
     written = 0
     how, stream = export_stream(roll, actor)
@@ -494,7 +474,7 @@ def export(roll: PaymentRoll, actor: Staff, path: str) -> tuple[str, float, int,
         for piece in stream:
             out.write(piece)
             written += len(piece)
-    return how, time.perf_counter() - started, written, rss_before, _rss_mb()
+    return how, time.perf_counter() - started, written, rss_before, rss_mb()
 
 
 # --- main -----------------------------------------------------------------------------------------------------------
@@ -555,12 +535,12 @@ def main(args) -> int:
     if base_rows != roll_rows:
         print(f"注意：普通插入 {base_rows} 行，花名册 {roll_rows} 行，行数不同", flush=True)
 
-    rss = _rss_mb()
+    rss = rss_mb()
     started = time.perf_counter()
     roll = roll_check(actor=actor, roll=roll)
     check_s = time.perf_counter() - started
     report = roll.check_report
-    check_rss = _rss_mb()
+    check_rss = rss_mb()
     started = time.perf_counter()
     roll = roll_approve(actor=_reviewer(), roll=roll)
     approve_s = time.perf_counter() - started

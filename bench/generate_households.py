@@ -49,6 +49,32 @@ COUNTY = ("220623", "长白朝鲜族自治县")
 CODE_PREFIX = "BENCH"  # household codes BENCH22062300000001: never clash with service-made codes
 BENCH_PASSWORD = "bench-pass-12345"
 
+ID_BASE = 10_000_000  # rows cloned in SQL get ids above anything the services made
+
+
+def rss_mb() -> float:
+    """The process's peak resident memory so far, in MB."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def clone(model, template_id: int, n: int, substitutions: dict[str, str]) -> None:
+    """Insert ``n`` copies of ``model``'s template row (PostgreSQL): ids ID_BASE + 1 … ID_BASE + n, ``g`` = 1 … n in
+    the ``substitutions`` (column → SQL expression); then move the id sequence past them."""
+    table = model._meta.db_table
+    columns = [f.column for f in model._meta.concrete_fields]
+    values = [substitutions.get(c, c) for c in columns]
+    values[columns.index("id")] = f"{ID_BASE} + g"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(values)} "
+            f"FROM {table} t, generate_series(1, %s) g WHERE t.id = %s",
+            [n, template_id],
+        )
+        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+
+
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
     "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史黎贺顾毛郝龚邵万钱覃武戴孔"

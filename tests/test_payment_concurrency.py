@@ -24,10 +24,11 @@ from payments.models import PaymentLine, PaymentRoll, ReserveEntry, ReserveFund
 from payments.services import reserve as reserve_services
 from payments.services import rolls as roll_services
 from payments.services.reserve import reserve_allocate
+from tests import test_workflow_rules as rules
 from tests.factories import make_staff
 from tests.test_concurrency import run_together
 from tests.test_workflow_concurrency import at_the_same_moment, split
-from tests.test_workflow_rules import MONDAY, at, build_county, household_of, with_wages
+from tests.test_workflow_rules import MONDAY, at, household_of, with_wages
 
 APRIL = MONDAY.replace(month=4, day=1)
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -44,18 +45,7 @@ def profiles(clock, world):
     return profiles_load(actor=system_actor(), documents=load_documents())
 
 
-@pytest.fixture
-def maiji(profiles):
-    return build_county(
-        "mj",
-        province=("620000", "甘肃省"),
-        city=("620500", "天水市"),
-        county=("620503", "麦积区"),
-        town=("620503110", "麦积镇"),
-        village=("620503110201", "街亭村"),
-        other_town=("620503100", "社棠镇"),
-        id_region="620503",
-    )
+maiji = rules.maiji  # 麦积 (2 yuan per resident for the reserve fund), on the profiles above
 
 
 def _enrolled_households(world, n: int) -> None:
