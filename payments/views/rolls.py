@@ -87,6 +87,16 @@ def roll_list(request):
         for p in ROLL_PROGRAMS
     ]
     others = [r for r in rolls if r.kind != RollKind.MONTHLY]
+    # Whatever month is shown: the rolls waiting for this user (a reviewer: checked ones to approve; an
+    # administrator: drafts to check), e.g. next month's roll prepared this month.
+    waiting_statuses = []
+    if is_payment_reviewer(request.user, county):
+        waiting_statuses.append(RollStatus.CHECKED)
+    if is_payment_admin(request.user, county):
+        waiting_statuses.append(RollStatus.DRAFT)
+    waiting = list(
+        roll_list_for(actor=request.user, county=county).filter(status__in=waiting_statuses).exclude(month=month)[:20]
+    )
     recent = list(roll_list_for(actor=request.user, county=county).exclude(month=month)[:24])
     context = {
         "counties": counties,
@@ -96,6 +106,7 @@ def roll_list(request):
         "next_month": add_months(month, 1),
         "monthly": monthly,
         "others": others,
+        "waiting": waiting,
         "recent": recent,
         "can_generate": is_payment_admin(request.user, county),
         "error_message": error_message,
