@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import time
 
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
@@ -14,6 +17,12 @@ from assistance.jobs import job_claim, job_fail, job_finish, job_progress
 from assistance.services import system_actor
 
 logger = logging.getLogger(__name__)
+
+
+def chunk_pause() -> float:
+    """Test-only: seconds to wait after each chunk, so that a worker can be killed mid-job. The worker under test
+    reads it from its environment (its settings module is the production one)."""
+    return float(getattr(settings, "PAYMENTS_CHUNK_PAUSE", 0) or os.environ.get("PAYMENTS_CHUNK_PAUSE", 0))
 
 
 @shared_task(
@@ -38,6 +47,13 @@ def generate_rolls(job_id: int, chunk: int | None = None) -> dict | str:
     programs = list(job.params["programs"])
     actor = job.started_by or system_actor()
     job_progress(job_id=job_id, total=len(programs), restart=True)
+    pause = chunk_pause()
+
+    def chunk_done(done: int, total: int) -> None:
+        job_progress(job_id=job_id)  # the heartbeat: this worker is alive
+        if pause:
+            time.sleep(pause)
+
     result: dict = {"rolls": {}, "skipped": {}}
     try:
         for program in programs:
@@ -48,7 +64,7 @@ def generate_rolls(job_id: int, chunk: int | None = None) -> dict | str:
                     program=program,
                     month=month,
                     chunk=chunk or CHUNK,
-                    progress=lambda done, total: job_progress(job_id=job_id),
+                    progress=chunk_done,
                 )
             except ApplicationError as error:
                 if error.code != "roll_frozen":

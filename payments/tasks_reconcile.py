@@ -5,6 +5,7 @@ Registered through ``payments.tasks`` (which imports it) so that Celery's autodi
 from __future__ import annotations
 
 import logging
+import time
 
 from celery import shared_task
 from django.db import OperationalError
@@ -29,6 +30,7 @@ def process_result_import(job_id: int, chunk: int | None = None) -> dict | str:
     stale and continues after the last row stored (each chunk is one transaction), so the rows end complete and
     without duplicates. A file that does not fit its template fails the job with the reason, touching nothing."""
     from payments.services.reconcile import IMPORT_CHUNK, result_import_fail, result_import_process
+    from payments.tasks import chunk_pause
 
     job = job_claim(job_id=job_id)
     if job is None:
@@ -36,8 +38,12 @@ def process_result_import(job_id: int, chunk: int | None = None) -> dict | str:
         return "skipped"
     import_id = job.params["import"]
 
+    pause = chunk_pause()
+
     def progress(done: int, total: int) -> None:
         job_progress(job_id=job_id, total=total, done=done, restart=True)
+        if pause:  # test-only (a worker killed between chunks)
+            time.sleep(pause)
 
     try:
         imp = result_import_process(import_id=import_id, chunk=chunk or IMPORT_CHUNK, progress=progress)
