@@ -371,12 +371,16 @@ def profiles_load(*, actor: Staff, documents: Mapping[str, ProfileDocument]) -> 
                 result.missing_regions.append((document.code, code))
                 continue
             _link_county(actor, profile, region, links, result)
+        # Where the profile's version events are filed: looked up once per profile (not per version), when needed.
+        region, looked_up = None, False
         for version in document.versions:
             stored = dump_value(PARAMETERS[version.key], version.value)
             rows = loaded.get((profile.pk, version.key, version.effective_from), [])
             if any(_same_content(row, stored, version) for row in rows):
                 continue
-            _load_version(actor, profile, version, stored, rows, result)
+            if not looked_up:
+                region, looked_up = _audit_region(actor, profile), True
+            _load_version(actor, profile, version, stored, rows, result, region)
     return result
 
 
@@ -439,6 +443,7 @@ def _load_version(
     stored: Any,
     rows: list[ParameterVersion],
     result: ProfilesLoadResult,
+    region: Region | None,
 ) -> None:
     now = timezone.now()
     row = ParameterVersion(
@@ -456,7 +461,6 @@ def _load_version(
         approved_at=now,
     )
     previous = next((r for r in rows if r.status == ParameterStatus.APPROVED), None)
-    region = _audit_region(actor, profile)
     if previous is not None:
         # The file changed this month's value: the new row replaces the approved one (marked first, so the
         # one-approved-per-month index holds; it then points at its replacement).
