@@ -38,7 +38,7 @@ def parse_month(value: str) -> dt.date:
         return parse_request_month((value or "").strip(), "month")
     except ValueError:
         raise ApplicationError(
-            "生效月份格式应为“年-月”，例如 2027-01", code="invalid", fields={"month": ["格式应为 YYYY-MM"]}
+            "月份格式应为“年-月”，例如 2027-01", code="invalid", fields={"month": ["格式应为 YYYY-MM"]}
         ) from None
 
 

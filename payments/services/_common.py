@@ -12,21 +12,13 @@ from assistance.errors import ApplicationError, PermissionRefused, StaleVersion
 from assistance.models import Region, Staff
 from assistance.roles import RegionLevel, Role
 from assistance.scoping import holds_role_over
+from eligibility.rules.parameters import add_months, month_start  # noqa: F401 (the engine's month arithmetic)
 
 FEN = Decimal("0.01")
 
 
 def today() -> dt.date:
     return timezone.localdate()
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def add_months(month: dt.date, n: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + n
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def to_fen(amount: Decimal) -> int:
@@ -58,12 +50,11 @@ def money(value: Any, field: str, label: str = "金额", *, allow_zero: bool = F
 
 
 def county_of(region: Region) -> Region:
-    """The county a region lies in (the region itself for a county)."""
-    if region.level == RegionLevel.COUNTY:
-        return region
-    codes = region.path.strip("/").split("/")
-    prefixes = ["/" + "/".join(codes[:n]) + "/" for n in range(1, len(codes) + 1)]
-    return Region.objects.get(level=RegionLevel.COUNTY, path__in=prefixes)
+    """The county a region lies in (the region itself for a county); ``ApplicationError`` above county level."""
+    county = region.county()
+    if county is None:
+        raise ApplicationError("该区划不属于任何县（市、区）", code="no_county")
+    return county
 
 
 def require_county(region: Region) -> Region:

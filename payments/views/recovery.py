@@ -191,62 +191,67 @@ def receivable_detail(request, pk: int):
     return render(request, "payments/recovery/detail.html", _detail_context(request, receivable))
 
 
-@login_required
-@require_POST
-def receivable_repay_view(request, pk: int):
-    """登记退回: calls ``receivable_repay``; a refusal re-renders the page with the message and its 4xx."""
+def _entry_post(request, pk: int, form_class, form_key: str, record, done: str):
+    """登记退回 / 核销: validate ``form_class``, call ``record(receivable, cleaned_data)`` (the service); a refusal
+    re-renders the page with the message and its 4xx."""
     receivable = receivable_get_for(actor=request.user, pk=pk)
-    form = RepayForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
-            receivable_repay(
-                actor=request.user,
-                receivable=receivable,
-                amount=data["amount"],
-                on=data["on"],
-                reference=data["reference"],
-                note=data["note"],
-                version=data["version"],
-            )
+            record(receivable, data)
         except ApplicationError as error:
             status, message = _refused(form, error), error.message
         else:
-            messages.success(request, f"已登记退回 {data['amount']} 元")
+            messages.success(request, done.format(amount=data["amount"]))
             return redirect(reverse("receivable-detail", args=[receivable.pk]))
     else:
         status, message = 400, "提交的信息有误，请按提示修改。"
     receivable.refresh_from_db()
-    context = _detail_context(request, receivable, repay_form=form, error_message=message)
+    context = _detail_context(request, receivable, **{form_key: form}, error_message=message)
     return render(request, "payments/recovery/detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def receivable_repay_view(request, pk: int):
+    """登记退回: ``receivable_repay``."""
+    return _entry_post(
+        request,
+        pk,
+        RepayForm,
+        "repay_form",
+        lambda receivable, data: receivable_repay(
+            actor=request.user,
+            receivable=receivable,
+            amount=data["amount"],
+            on=data["on"],
+            reference=data["reference"],
+            note=data["note"],
+            version=data["version"],
+        ),
+        "已登记退回 {amount} 元",
+    )
 
 
 @login_required
 @require_POST
 def receivable_write_off_view(request, pk: int):
-    """核销: calls ``receivable_write_off`` (a county reviewer)."""
-    receivable = receivable_get_for(actor=request.user, pk=pk)
-    form = WriteOffForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            receivable_write_off(
-                actor=request.user,
-                receivable=receivable,
-                amount=data["amount"],
-                reason=data["reason"],
-                version=data["version"],
-            )
-        except ApplicationError as error:
-            status, message = _refused(form, error), error.message
-        else:
-            messages.success(request, f"已核销 {data['amount']} 元")
-            return redirect(reverse("receivable-detail", args=[receivable.pk]))
-    else:
-        status, message = 400, "提交的信息有误，请按提示修改。"
-    receivable.refresh_from_db()
-    context = _detail_context(request, receivable, write_off_form=form, error_message=message)
-    return render(request, "payments/recovery/detail.html", context, status=status)
+    """核销: ``receivable_write_off`` (a county reviewer)."""
+    return _entry_post(
+        request,
+        pk,
+        WriteOffForm,
+        "write_off_form",
+        lambda receivable, data: receivable_write_off(
+            actor=request.user,
+            receivable=receivable,
+            amount=data["amount"],
+            reason=data["reason"],
+            version=data["version"],
+        ),
+        "已核销 {amount} 元",
+    )
 
 
 @login_required

@@ -3,8 +3,6 @@ its check report, its changes against last month, its lines and the actions this
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -18,7 +16,7 @@ from assistance.errors import ApplicationError, PermissionRefused
 from assistance.models import Region
 from cases.choices import ProgramCode
 from cases.models import Enrolment
-from eligibility.rules.serialization import parse_month as parse_request_month
+from cases.views.recompute import parse_month
 from payments.choices import ROLL_PROGRAMS, LineKind, LineStatus, RollKind, RollStatus
 from payments.selectors.rolls import line_list_for, payment_counties_for, roll_get_for, roll_list_for
 from payments.services._common import add_months, is_payment_admin, is_payment_reviewer, yuan
@@ -33,17 +31,6 @@ from payments.services.rolls import (
 
 PROGRAM_LABELS = {p: ProgramCode(p).label for p in ROLL_PROGRAMS}
 LINES_PER_PAGE = 50
-
-
-def _month(value: str | None, default: dt.date) -> dt.date:
-    if not value:
-        return default
-    try:
-        return parse_request_month(value.strip(), "month")
-    except ValueError:
-        raise ApplicationError(
-            "月份格式应为“年-月”，例如 2026-11", code="invalid", fields={"month": ["格式应为 YYYY-MM"]}
-        ) from None
 
 
 def _counties(request) -> list[Region]:
@@ -61,7 +48,7 @@ def roll_list(request):
     counties = _counties(request)
     this_month = timezone.localdate().replace(day=1)
     params = request.POST if request.method == "POST" else request.GET
-    month = _month(params.get("month"), this_month)
+    month = parse_month(params["month"]) if params.get("month") else this_month
     county = next((c for c in counties if str(c.pk) == params.get("county")), counties[0])
     status, error_message = 200, ""
     if request.method == "POST":
